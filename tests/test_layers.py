@@ -34,7 +34,7 @@ FIGURES_ALLOWED_EXPLORER = ("explorer.figures",)
 
 
 def module_name(path: Path) -> str:
-    """Dotted module name of a file under ROOT (`explorer/figures/__init__.py` -> explorer.figures)."""
+    """Dotted name of a file under ROOT: `explorer/figures/__init__.py` -> explorer.figures."""
     parts = list(path.relative_to(ROOT).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
@@ -58,10 +58,10 @@ def imported_modules(source: str, module: str, is_package: bool) -> set[str]:
             found.add(target)
             # `from explorer import pages` imports explorer.pages
             found.update(f"{target}.{alias.name}" for alias in node.names if alias.name != "*")
-        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func):
-            if node.args and isinstance(node.args[0], ast.Constant):
-                if isinstance(node.args[0].value, str):
-                    found.add(node.args[0].value)
+        elif isinstance(node, ast.Call) and _is_dynamic_import(node.func) and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.add(first.value)
     return found
 
 
@@ -73,16 +73,17 @@ def _is_dynamic_import(func: ast.expr) -> bool:
 
 def violations(package_dir: str, forbidden: tuple[str, ...]) -> list[str]:
     problems = []
+    is_figures = package_dir == "explorer/figures"
     for path in sorted((ROOT / package_dir).rglob("*.py")):
         module = module_name(path)
         names = imported_modules(path.read_text(), module, path.name == "__init__.py")
         for name in sorted(names):
             top = name.split(".")[0]
+            where = path.relative_to(ROOT)
             if top in forbidden:
-                problems.append(f"{path.relative_to(ROOT)} imports {name}")
-            elif package_dir == "explorer/figures" and top == "explorer":
-                if not name.startswith(FIGURES_ALLOWED_EXPLORER):
-                    problems.append(f"{path.relative_to(ROOT)} imports {name} (UI side of explorer)")
+                problems.append(f"{where} imports {name}")
+            elif is_figures and top == "explorer" and not name.startswith(FIGURES_ALLOWED_EXPLORER):
+                problems.append(f"{where} imports {name} (the UI side of explorer)")
     return problems
 
 

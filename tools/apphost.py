@@ -80,7 +80,8 @@ class AppServer:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"{self.script.name} not healthy after {timeout:.0f} s:\n{self.log_tail()}")
+        message = f"{self.script.name} not healthy after {timeout:.0f} s"
+        raise RuntimeError(f"{message}:\n{self.log_tail()}")
 
     def log_tail(self, chars: int = 3000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
