@@ -1,0 +1,172 @@
+"""Classroom load test: N students each change controls for a minute against one app process.
+
+Each simulated student is a websocket session speaking Streamlit's protocol
+(benchmarks/st_client.py), exactly what a browser tab sends on a control change: a rerun with
+the new widget values. Every change is a new sentence or a new seed, so the engine's cache
+rarely helps (the worst case). A student waits a random think time (uniform 0..2*think seconds)
+between changes.
+
+Per N it starts a fresh app, records every rerun's response time, errors (exceptions shown on
+the page, failed runs, timeouts, dropped connections) and the server's peak RSS (/proc VmHWM),
+and stops at the first N that breaks (errors, or p95 over --p95-limit).
+
+    .venv/bin/python benchmarks/classroom_load.py --sessions 10 25 50 100 --duration 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from st_client import StreamlitSession, find_widget, widget_state  # noqa: E402
+
+from tools.apphost import APP_SCRIPT, AppServer  # noqa: E402
+
+_VOCABULARY = (
+    "the cat sat on a mat while dogs ran far away from old red barns and every student "
+    "asked why gradients vanish when networks unroll in time over long sentences"
+)
+WORDS = tuple(_VOCABULARY.split(" "))
+
+
+@dataclass
+class LoadResult:
+    sessions: int
+    times: list[float] = field(default_factory=list)  # seconds per successful rerun
+    errors: list[str] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+    start_rss_mb: float = 0.0
+    wall_s: float = 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.times:
+            return float("nan")
+        ordered = sorted(self.times)
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    def line(self) -> str:
+        rate = len(self.times) / self.wall_s if self.wall_s else 0.0
+        mean = statistics.fmean(self.times) if self.times else float("nan")
+        return (
+            f"N={self.sessions:4d}  reruns={len(self.times):5d} ({rate:5.1f}/s)  "
+            f"errors={len(self.errors):3d}  mean={mean:6.3f}s  p50={self.percentile(0.5):6.3f}s  "
+            f"p95={self.percentile(0.95):6.3f}s  max={self.percentile(1.0):6.3f}s  "
+            f"rss start={self.start_rss_mb:6.0f} MB peak={self.peak_rss_mb:6.0f} MB"
+        )
+
+
+def random_sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12)))
+
+
+def rss_mb(pid: int, field_name: str = "VmRSS") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def optional_widget(widgets, label: str, kinds: tuple[str, ...]):
+    try:
+        return find_widget(widgets, label, kinds)
+    except LookupError:
+        return None
+
+
+async def student(url: str, args, index: int, deadline: float, result: LoadResult) -> None:
+    rng = random.Random(index)
+    await asyncio.sleep(rng.uniform(0, args.ramp))  # students do not all click at the same ms
+    try:
+        async with StreamlitSession(url, timeout=args.timeout) as session:
+            first = await session.rerun()
+            if args.page:
+                session.go_to(args.page, first.pages[args.page])
+                first = await session.rerun()
+            text = find_widget(first.widgets, args.text_label, ("text_input", "text_area"))
+            seed = optional_widget(first.widgets, args.seed_label, ("number_input", "slider"))
+            while time.monotonic() < deadline:
+                change = [widget_state(text, random_sentence(rng))]
+                if seed is not None and rng.random() < 0.5:
+                    change.append(widget_state(seed, rng.randint(0, 99)))
+                run = await session.rerun(change)
+                if run.ok:
+                    result.times.append(run.seconds)
+                else:
+                    result.errors.append(f"student {index}: {run.exceptions or run.status}")
+                await asyncio.sleep(rng.uniform(0, 2 * args.think))
+    except Exception as error:  # a dropped connection or a timeout is exactly what we count
+        result.errors.append(f"student {index}: {type(error).__name__}: {error}")
+
+
+async def watch_rss(pid: int, result: LoadResult, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        result.peak_rss_mb = max(result.peak_rss_mb, rss_mb(pid))
+        await asyncio.sleep(0.25)
+    result.peak_rss_mb = max(result.peak_rss_mb, rss_mb(pid, "VmHWM"))
+
+
+async def run_class(url: str, pid: int, args, sessions: int) -> LoadResult:
+    result = LoadResult(sessions, start_rss_mb=rss_mb(pid))
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch_rss(pid, result, stop))
+    started = time.monotonic()
+    deadline = started + args.ramp + args.duration
+    await asyncio.gather(*(student(url, args, i, deadline, result) for i in range(sessions)))
+    result.wall_s = time.monotonic() - started
+    stop.set()
+    await watcher
+    return result
+
+
+async def warm_up(url: str, args) -> None:
+    """One session loads the page once, so the first student does not pay the engine's start."""
+    async with StreamlitSession(url, timeout=args.timeout) as session:
+        first = await session.rerun()
+        if args.page:
+            session.go_to(args.page, first.pages[args.page])
+            await session.rerun()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[10, 25, 50, 100])
+    parser.add_argument("--duration", type=float, default=60.0, help="seconds of changes")
+    parser.add_argument("--think", type=float, default=1.0, help="mean seconds between changes")
+    parser.add_argument("--ramp", type=float, default=5.0, help="students arrive over this")
+    parser.add_argument("--timeout", type=float, default=30.0, help="a rerun slower is an error")
+    parser.add_argument("--p95-limit", type=float, default=2.0)
+    parser.add_argument("--app", type=Path, default=APP_SCRIPT)
+    parser.add_argument("--page", default="", help="url path of the page to drive ('' = home)")
+    parser.add_argument("--text-label", default="sentence")
+    parser.add_argument("--seed-label", default="seed")
+    parser.add_argument("--keep-going", action="store_true", help="run every N even after a break")
+    args = parser.parse_args()
+
+    for sessions in args.sessions:
+        with AppServer(args.app) as server:
+            asyncio.run(warm_up(server.url, args))
+            cpu_before = time.process_time()
+            result = asyncio.run(run_class(server.url, server.process.pid, args, sessions))
+            client_cpu = time.process_time() - cpu_before
+        print(result.line() + f"  client_cpu={client_cpu:.1f}s", flush=True)
+        for error in result.errors[:5]:
+            print("   ", error[:300])
+        broke = bool(result.errors) or result.percentile(0.95) > args.p95_limit
+        if broke and not args.keep_going:
+            print(f"breaks at N={sessions} (errors or p95 > {args.p95_limit} s)")
+            break
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,150 @@
+"""A minimal Streamlit client: one browser session spoken over the app's websocket, no browser.
+
+It does what the page's JavaScript does on a control change: send a BackMsg(rerun_script=
+ClientState(widget_states=...)) on /_stcore/stream and read ForwardMsgs until `script_finished`.
+Used by the classroom load test, which drives tens of these from one asyncio process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+
+# Element types that hold a widget the client can set, and the WidgetState field each one uses.
+WIDGET_TYPES = ("text_input", "text_area", "number_input", "slider", "selectbox", "checkbox")
+
+
+@dataclass
+class Widget:
+    kind: str  # the Element oneof name, e.g. "text_input"
+    label: str
+    id: str
+    proto: object  # the element's own message (NumberInput, Slider, ...)
+
+
+@dataclass
+class RunResult:
+    """What one rerun sent back."""
+
+    seconds: float  # from sending the BackMsg to receiving script_finished
+    status: int  # ForwardMsg.ScriptFinishedStatus
+    widgets: dict[str, Widget] = field(default_factory=dict)  # by label
+    element_counts: dict[str, int] = field(default_factory=dict)  # element type -> count
+    exceptions: list[str] = field(default_factory=list)  # st.exception / uncaught tracebacks
+    pages: dict[str, str] = field(default_factory=dict)  # url_pathname -> page_script_hash
+
+    @property
+    def ok(self) -> bool:
+        return self.status == ForwardMsg.FINISHED_SUCCESSFULLY and not self.exceptions
+
+
+def widget_state(widget: Widget, value) -> WidgetState:
+    """The WidgetState the page would send for `value` (same field choice as the frontend)."""
+    state = WidgetState(id=widget.id)
+    if widget.kind in ("text_input", "text_area"):
+        state.string_value = str(value)
+    elif widget.kind == "number_input":
+        if widget.proto.data_type == widget.proto.INT:
+            state.int_value = int(value)
+        else:
+            state.double_value = float(value)
+    elif widget.kind == "slider":
+        values = value if isinstance(value, list | tuple) else [value]
+        state.double_array_value.data.extend(float(v) for v in values)
+    elif widget.kind == "selectbox":
+        state.int_value = int(value)  # option index
+    elif widget.kind == "checkbox":
+        state.bool_value = bool(value)
+    else:
+        raise ValueError(f"cannot set a {widget.kind} widget")
+    return state
+
+
+class StreamlitSession:
+    """One websocket session. Use `async with StreamlitSession(url) as session:`."""
+
+    def __init__(self, base_url: str, timeout: float = 60.0) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self.socket = None
+        self.page_script_hash = ""
+        self.page_name = ""
+
+    async def __aenter__(self) -> StreamlitSession:
+        ws_url = self.base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
+        self.socket = await websockets.connect(
+            ws_url,
+            subprotocols=["streamlit"],
+            origin=self.base_url,
+            max_size=None,
+            open_timeout=self.timeout,
+            ping_interval=None,  # a busy server must not be mistaken for a dead one
+        )
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.socket.close()
+
+    def go_to(self, url_pathname: str, page_script_hash: str) -> None:
+        """Later reruns run this page (what clicking its navigation link does)."""
+        self.page_name = url_pathname
+        self.page_script_hash = page_script_hash
+
+    async def rerun(
+        self, widget_states: list[WidgetState] = (), query_string: str = ""
+    ) -> RunResult:
+        state = ClientState(
+            query_string=query_string,
+            widget_states=WidgetStates(widgets=list(widget_states)),
+            page_script_hash=self.page_script_hash,
+            page_name=self.page_name,
+        )
+        started = time.perf_counter()
+        await self.socket.send(BackMsg(rerun_script=state).SerializeToString())
+        result = RunResult(seconds=0.0, status=-1)
+        while True:
+            message = ForwardMsg()
+            message.ParseFromString(await _recv(self.socket, self.timeout))
+            kind = message.WhichOneof("type")
+            if kind == "delta":
+                _read_delta(message.delta, result)
+            elif kind == "navigation":
+                pages = message.navigation.app_pages
+                result.pages = {page.url_pathname: page.page_script_hash for page in pages}
+            elif kind == "script_finished":
+                result.status = message.script_finished
+                if result.status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    result.seconds = time.perf_counter() - started
+                    return result
+
+
+async def _recv(socket, timeout: float) -> bytes:
+    return await asyncio.wait_for(socket.recv(), timeout)
+
+
+def _read_delta(delta, result: RunResult) -> None:
+    if delta.WhichOneof("type") != "new_element":
+        return
+    element = delta.new_element
+    kind = element.WhichOneof("type")
+    result.element_counts[kind] = result.element_counts.get(kind, 0) + 1
+    if kind == "exception":
+        result.exceptions.append(f"{element.exception.type}: {element.exception.message}")
+    elif kind in WIDGET_TYPES:
+        proto = getattr(element, kind)
+        result.widgets[proto.label] = Widget(kind, proto.label, proto.id, proto)
+
+
+def find_widget(widgets: dict[str, Widget], label_part: str, kinds: tuple[str, ...] = ()) -> Widget:
+    """The first widget whose label contains `label_part` (case-insensitive), of one of `kinds`."""
+    for label, widget in widgets.items():
+        if label_part.lower() in label.lower() and (not kinds or widget.kind in kinds):
+            return widget
+    raise LookupError(f"no widget labelled like {label_part!r}; labels: {sorted(widgets)}")
