@@ -1,0 +1,132 @@
+"""The lecture's R for Elman, LSTM and GRU: a forward step loop and the step's vector-Jacobian product.
+
+Equations follow torch's nn.RNN / nn.LSTM / nn.GRU exactly (same gate order), in float64 numpy:
+
+    Elman  h_t = phi(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
+    LSTM   i, f, g, o = sig, sig, tanh, sig of (W_ih x_t + b_ih + W_hh h_{t-1} + b_hh) chunks
+           c_t = f * c_{t-1} + i * g,   h_t = o * tanh(c_t)
+    GRU    r = sig(W_ir x + b_ir + W_hr h + b_hr),  z = sig(W_iz x + b_iz + W_hz h + b_hz)
+           n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h_t = (1 - z) * n + z * h_{t-1}
+
+The state s_t is h_t (Elman, GRU) or [h_t; c_t] (LSTM). `vjp` pulls r cotangent rows on s_t back to
+s_{t-1} and to the layer input: Jacobians are never materialised (T of them would be gigabytes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free form of 1 / (1 + exp(-x))
+
+
+ACTIVATION = {
+    "tanh": np.tanh,
+    "relu": lambda a: np.maximum(a, 0.0),
+    "sigmoid": sigmoid,
+    "identity": lambda a: a,
+}
+
+
+def activation_slope(name: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """phi'(a) from the pre-activation a and h = phi(a)."""
+    if name == "tanh":
+        return 1.0 - h * h
+    if name == "relu":
+        return (a > 0).astype(np.float64)
+    if name == "sigmoid":
+        return h * (1.0 - h)
+    return np.ones_like(a)
+
+
+@dataclass
+class LayerRun:
+    """One layer and direction over the sentence; row t holds step t+1's values (sentence order)."""
+
+    h: np.ndarray  # (T, H)
+    h_prev: np.ndarray  # (T, H) the h the step read
+    c: np.ndarray | None = None  # (T, H) LSTM
+    c_prev: np.ndarray | None = None
+    gates: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (T, H)
+    pre: np.ndarray | None = None  # (T, H) Elman pre-activation a_t
+    hn: np.ndarray | None = None  # (T, H) GRU W_hn h_{t-1} + b_hn
+
+    def state(self) -> np.ndarray:
+        """s_t rows: h, or [h; c] for LSTM. (T, S)"""
+        return self.h if self.c is None else np.concatenate([self.h, self.c], axis=1)
+
+
+def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation: str) -> LayerRun:
+    """Unroll one layer in one direction over inputs (T, D_in), from s_0 = 0."""
+    T, H = inputs.shape[0], w["w_hh"].shape[1]
+    order = range(T - 1, -1, -1) if reverse else range(T)
+    proj = inputs @ w["w_ih"].T + w["b_ih"]  # (T, G*H) input part of every step at once
+    w_hh, b_hh = w["w_hh"], w["b_hh"]
+    h = np.zeros(H)
+    hs, h_prev = np.empty((T, H)), np.empty((T, H))
+    if cell == "elman":
+        phi, pre = ACTIVATION[activation], np.empty((T, H))
+        for t in order:
+            h_prev[t] = h
+            pre[t] = proj[t] + b_hh + w_hh @ h  # a_t
+            h = hs[t] = phi(pre[t])
+        return LayerRun(h=hs, h_prev=h_prev, pre=pre)
+    if cell == "lstm":
+        c = np.zeros(H)
+        cs, c_prev = np.empty((T, H)), np.empty((T, H))
+        gates = {k: np.empty((T, H)) for k in "ifgo"}
+        for t in order:
+            h_prev[t], c_prev[t] = h, c
+            z = proj[t] + b_hh + w_hh @ h  # (4H,) gate pre-activations, torch order i f g o
+            i, f = sigmoid(z[:H]), sigmoid(z[H : 2 * H])
+            g, o = np.tanh(z[2 * H : 3 * H]), sigmoid(z[3 * H :])
+            c = cs[t] = f * c + i * g
+            h = hs[t] = o * np.tanh(c)
+            gates["i"][t], gates["f"][t], gates["g"][t], gates["o"][t] = i, f, g, o
+        return LayerRun(h=hs, h_prev=h_prev, c=cs, c_prev=c_prev, gates=gates)
+    gates = {k: np.empty((T, H)) for k in "rzn"}
+    hn_all = np.empty((T, H))
+    for t in order:
+        h_prev[t] = h
+        hh = w_hh @ h + b_hh  # (3H,)
+        r = sigmoid(proj[t, :H] + hh[:H])
+        z = sigmoid(proj[t, H : 2 * H] + hh[H : 2 * H])
+        n = np.tanh(proj[t, 2 * H :] + r * hh[2 * H :])
+        h = hs[t] = (1.0 - z) * n + z * h
+        gates["r"][t], gates["z"][t], gates["n"][t], hn_all[t] = r, z, n, hh[2 * H :]
+    return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all)
+
+
+def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: str):
+    """Pull cotangent rows cot (r, S) on s_t back: returns (rows on s_{t-1} (r, S), on the input)."""
+    H = w["w_hh"].shape[1]
+    if cell == "elman":
+        slope = activation_slope(activation, run.pre[t], run.h[t])
+        da = cot * slope  # (r, H)
+        return da @ w["w_hh"], da @ w["w_ih"]
+    if cell == "lstm":
+        g = run.gates
+        i, f, gg, o = g["i"][t], g["f"][t], g["g"][t], g["o"][t]
+        tc = np.tanh(run.c[t])
+        dh, dc = cot[:, :H], cot[:, H:]
+        dc = dc + dh * o * (1.0 - tc * tc)  # total cotangent on c_t
+        dz = np.concatenate(
+            [
+                dc * gg * i * (1.0 - i),  # through i
+                dc * run.c_prev[t] * f * (1.0 - f),  # through f
+                dc * i * (1.0 - gg * gg),  # through g
+                dh * tc * o * (1.0 - o),  # through o
+            ],
+            axis=1,
+        )  # (r, 4H)
+        d_prev = np.concatenate([dz @ w["w_hh"], dc * f], axis=1)
+        return d_prev, dz @ w["w_ih"]
+    r, z, n = run.gates["r"][t], run.gates["z"][t], run.gates["n"][t]
+    dn = cot * (1.0 - z) * (1.0 - n * n)  # on n's pre-activation
+    dz = cot * (run.h_prev[t] - n) * z * (1.0 - z)
+    dr = dn * run.hn[t] * r * (1.0 - r)
+    d_prev = cot * z + np.concatenate([dr, dz, dn * r], axis=1) @ w["w_hh"]
+    return d_prev, np.concatenate([dr, dz, dn], axis=1) @ w["w_ih"]

@@ -1,0 +1,120 @@
+"""One frozen configuration for an unroll, validated up front so bad input fails before any work."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+from rnnviz.errors import RnnvizError
+
+CELLS = ("elman", "lstm", "gru")
+# Bound gamma on the activation's derivative, used by Pascanu's bound (gamma * sigma_max < 1 => vanish).
+ACTIVATION_GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25, "identity": 1.0}
+ACTIVATIONS = tuple(ACTIVATION_GAMMA)
+PATTERNS = ("acceptor", "transducer", "encoder", "encoder-decoder")
+INITS = ("default", "xavier", "orthogonal", "identity")
+TOKENIZERS = ("word", "char")
+GATE_NAMES = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+
+# Sizes past these are refused at once instead of trying to allocate them.
+MAX_HIDDEN_SIZE = 1024
+MAX_INPUT_SIZE = 1024
+MAX_LAYERS = 8
+MAX_OUTPUT_SIZE = 1024
+MAX_SCALE = 1e6
+DEFAULT_MAX_TOKENS = 10_000
+# A seed must fit torch.Generator.manual_seed.
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class UnrollConfig:
+    """Everything that decides an unroll. Every field has a default; `validate()` explains bad values."""
+
+    cell: str = "lstm"  # "elman" | "lstm" | "gru": the lecture's R
+    hidden_size: int = 16  # H, units per layer and direction
+    input_size: int = 16  # D, size of each embedding x_t
+    num_layers: int = 1  # stacked layers; layer l+1 reads layer l's h_t
+    bidirectional: bool = False  # a second RNN reads the sentence right to left
+    activation: str = "tanh"  # Elman's nonlinearity (ignored by LSTM/GRU)
+    init: str = "default"  # "default" (torch's) | "xavier" | "orthogonal" | "identity" (IRNN)
+    init_scale: float = 1.0  # multiplies every W_hh block after init (0 cuts the recurrence)
+    spectral_radius: float | None = None  # rescale each H×H block of W_hh to this spectral radius
+    sigma_max: float | None = None  # ... or to this largest singular value
+    forget_bias: float | None = None  # LSTM forget-gate bias (b_ih slice; b_hh slice set to 0)
+    seed: int = 0  # decides the weights, the embeddings and the default targets
+    pattern: str = "acceptor"  # "acceptor" | "transducer" | "encoder" | "encoder-decoder"
+    output_size: int = 4  # classes predicted by O (acceptor, transducer, decoder vocabulary)
+    tokenize: str = "word"  # "word" | "char"
+    max_tokens: int = DEFAULT_MAX_TOKENS  # longer inputs are refused with a message
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def state_size(self) -> int:
+        """Size of one layer's s_t in one direction: H, or 2H for LSTM's [h; c]."""
+        return 2 * self.hidden_size if self.cell == "lstm" else self.hidden_size
+
+    @property
+    def gamma(self) -> float:
+        return ACTIVATION_GAMMA[self.activation]
+
+    def replace(self, **changes) -> UnrollConfig:
+        return replace(self, **changes).validate()
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def validate(self) -> UnrollConfig:
+        """Return self, or raise RnnvizError naming the field, the value and what is allowed."""
+        _choice("cell", self.cell, CELLS)
+        _choice("activation", self.activation, ACTIVATIONS)
+        _choice("init", self.init, INITS)
+        _choice("pattern", self.pattern, PATTERNS)
+        _choice("tokenize", self.tokenize, TOKENIZERS)
+        _int_in("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
+        _int_in("input_size", self.input_size, 1, MAX_INPUT_SIZE)
+        _int_in("num_layers", self.num_layers, 1, MAX_LAYERS)
+        _int_in("output_size", self.output_size, 1, MAX_OUTPUT_SIZE)
+        _int_in("max_tokens", self.max_tokens, 1, 10**7)
+        _int_in("seed", self.seed, 0, MAX_SEED)
+        if not isinstance(self.bidirectional, bool):
+            raise RnnvizError(f"bidirectional must be True or False, got {self.bidirectional!r}.")
+        _number_in("init_scale", self.init_scale, 0.0, MAX_SCALE)
+        for name in ("spectral_radius", "sigma_max"):
+            if getattr(self, name) is not None:
+                _number_in(name, getattr(self, name), 0.0, MAX_SCALE)
+        if self.spectral_radius is not None and self.sigma_max is not None:
+            raise RnnvizError("Give spectral_radius or sigma_max, not both: each rescales W_hh.")
+        if self.forget_bias is not None:
+            _number_in("forget_bias", self.forget_bias, -100.0, 100.0)
+            if self.cell != "lstm":
+                raise RnnvizError("forget_bias applies to the LSTM only; use cell='lstm'.")
+        if self.init == "identity" and self.cell != "elman":
+            raise RnnvizError("init='identity' (IRNN) is defined for the Elman cell only.")
+        return self
+
+
+def config_fields() -> tuple[str, ...]:
+    return tuple(f.name for f in fields(UnrollConfig))
+
+
+def _choice(name: str, value, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise RnnvizError(f"Unknown {name} {value!r}: choose one of {', '.join(allowed)}.")
+
+
+def _int_in(name: str, value, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RnnvizError(f"{name} must be a whole number, got {value!r}.")
+    if not low <= value <= high:
+        raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
+
+
+def _number_in(name: str, value, low: float, high: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise RnnvizError(f"{name} must be a finite number, got {value!r}.")
+    if not low <= value <= high:
+        raise RnnvizError(f"{name} must be between {low:g} and {high:g}, got {value:g}.")

@@ -1,0 +1,141 @@
+"""Gradient flow back through time, carried in log space so nothing underflows.
+
+For one direction the stacked state s_t = [s_t^(1); ...; s_t^(L)] obeys s_t = R(s_{t-1}, x_t).
+Walking from the last step back, two things ride the vector-Jacobian products of `cells.vjp`:
+
+* the gradient g_t = dL/ds_t = (direct loss term at t) + g_{t+1} J_{t+1}, one row;
+* the transfer matrix P_t = ds_T/ds_t = P_{t+1} J_{t+1}, kept as the rows Sigma V^T of its SVD.
+
+Both are renormalised every step and the log10 of the scale accumulated, so a norm of 10^-2000 comes out
+as -2000. P_t's singular directions below EPS_RANK * sigma_max are dropped: float64 already carries
+errors of that size in every direction of a plain product, and dropping them shrinks the SVD from S×S to
+the few directions that survive (Lyapunov spectra spread fast), which is what makes long runs cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.cells import LayerRun, vjp
+
+EPS_RANK = 1e-13
+
+
+@dataclass
+class Stack:
+    """One direction's layers: weights, runs, and how to pull cotangents through a whole step."""
+
+    cell: str
+    activation: str
+    weights: list[dict]  # per layer
+    runs: list[LayerRun]  # per layer
+    direction: int  # 0 forward, 1 backward
+    hidden_size: int
+
+    @property
+    def layer_state(self) -> int:
+        return 2 * self.hidden_size if self.cell == "lstm" else self.hidden_size
+
+    def step_vjp(self, t: int, cot: np.ndarray) -> np.ndarray:
+        """Rows on s_t (r, L*S) -> rows on s_{t-1}, through every layer of step t (top down)."""
+        S, H = self.layer_state, self.hidden_size
+        out = np.empty_like(cot)
+        carry = None  # cotangent on h_t^(l) arriving from layer l+1's input at the same step
+        for layer in range(len(self.runs) - 1, -1, -1):
+            rows = cot[:, layer * S : (layer + 1) * S]
+            if carry is not None:
+                rows = rows.copy()
+                rows[:, :H] += carry
+            out[:, layer * S : (layer + 1) * S], d_input = vjp(
+                self.cell, self.weights[layer], self.runs[layer], t, rows, self.activation
+            )
+            # Layer l reads [h_fwd; h_bwd] of layer l-1; only this direction's slice continues here.
+            carry = d_input[:, self.direction * H : (self.direction + 1) * H]
+        return out
+
+    def step_jacobian(self, t: int) -> np.ndarray:
+        """J_t = ds_t/ds_{t-1} (L*S, L*S): the VJP of the identity rows."""
+        n = self.layer_state * len(self.runs)
+        return self.step_vjp(t, np.eye(n))
+
+
+def chain_order(seq_len: int, direction: int) -> range:
+    """Positions (0-based) from the direction's last step back to its first."""
+    return range(seq_len - 1, -1, -1) if direction == 0 else range(seq_len)
+
+
+def log10_norm(v: np.ndarray) -> float:
+    n = float(np.linalg.norm(v))
+    if n == 0.0:
+        return -np.inf
+    return np.log10(n) if np.isfinite(n) else np.nan
+
+
+def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
+    """log10 norms along the chain. direct: (T, L*S) loss terms on each s_t. Rows in sentence order."""
+    T, n = direct.shape
+    H, S = stack.hidden_size, stack.layer_state
+    grad, grad_h, grad_c = np.full(T, np.nan), np.full(T, np.nan), np.full(T, np.nan)
+    jac, fro = np.full(T, np.nan), np.full(T, np.nan)
+    h_cols = np.concatenate([np.arange(layer * S, layer * S + H) for layer in range(n // S)])
+    c_cols = np.setdiff1d(np.arange(n), h_cols)
+    g, g_log = np.zeros(n), -np.inf  # true gradient = g * 10**g_log
+    m, m_log = np.eye(n), 0.0  # true transfer P = (orthonormal) @ m * 10**m_log
+    previous = None
+    for t in chain_order(T, stack.direction):
+        if previous is not None:
+            both = stack.step_vjp(previous, np.vstack([g[None], m]))  # one VJP for all rows
+            g, m = both[0], both[1:]
+            m, m_log = _truncate(m, m_log)
+        g, g_log = _add_scaled(g, g_log, direct[t])
+        grad[t] = g_log + log10_norm(g)
+        grad_h[t] = g_log + log10_norm(g[h_cols])
+        grad_c[t] = g_log + log10_norm(g[c_cols]) if stack.cell == "lstm" else np.nan
+        jac[t] = m_log if m.size else -np.inf
+        fro[t] = m_log + log10_norm(m) if m.size else -np.inf
+        previous = t
+    return {
+        "log10_grad_norm": grad,
+        "log10_grad_h": grad_h,
+        "log10_grad_c": grad_c,
+        "log10_jacobian_norm": jac,
+        "log10_jacobian_frobenius": fro,
+    }
+
+
+def _add_scaled(v: np.ndarray, log: float, extra: np.ndarray) -> tuple[np.ndarray, float]:
+    """(v * 10**log + extra) as a unit-norm vector and its log10 scale."""
+    extra_log = log10_norm(extra)
+    top = max(log, extra_log)
+    if not np.isfinite(top):
+        if np.isnan(top) or np.isnan(extra_log):
+            return v + extra, np.nan if np.isnan(top) else log
+        return v + extra, -np.inf if top == -np.inf else top
+    total = v * 10.0 ** (log - top) + extra * 10.0 ** (-top)
+    norm = np.linalg.norm(total)
+    if norm == 0.0 or not np.isfinite(norm):
+        return total, -np.inf if norm == 0.0 else np.nan
+    return total / norm, top + np.log10(norm)
+
+
+def _truncate(m: np.ndarray, log: float) -> tuple[np.ndarray, float]:
+    """Re-diagonalise the transfer rows, drop directions float64 cannot resolve, renormalise."""
+    if not np.isfinite(m).all():
+        return np.full((1, m.shape[1]), np.nan), np.nan
+    _, sigma, vt = np.linalg.svd(m, full_matrices=False)
+    if sigma.size == 0 or sigma[0] == 0.0:
+        return np.zeros((0, m.shape[1])), -np.inf
+    keep = sigma > sigma[0] * EPS_RANK
+    return (sigma[keep, None] / sigma[0]) * vt[keep], log + np.log10(sigma[0])
+
+
+def cumulative_log10_forget(forget: np.ndarray, direction: int) -> np.ndarray:
+    """log10 of the largest per-unit product of forget gates from step t to the end. forget (T, U)."""
+    logf = np.log10(forget)  # (T, U)
+    if direction == 1:
+        logf = logf[::-1]
+    after = np.cumsum(logf[::-1], axis=0)[::-1] - logf  # sum over k > t (in direction order)
+    best = after.max(axis=1)
+    return best[::-1] if direction == 1 else best

@@ -1,0 +1,177 @@
+"""Parameters live in torch's own nn.RNN / nn.LSTM / nn.GRU: names, shapes and gate order as torch.
+
+A trained module's state_dict loads as is (`infer_config` reads its shapes), and ours save back.
+Initialisation is seeded through one torch.Generator, so it never touches the global RNG.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from rnnviz.config import UnrollConfig
+from rnnviz.errors import RnnvizError
+
+GATES_PER_CELL = {"elman": 1, "lstm": 4, "gru": 3}
+_CELL_OF_GATES = {1: "elman", 4: "lstm", 3: "gru"}
+
+
+def make_module(config: UnrollConfig, bias: bool = True) -> nn.Module:
+    """An uninitialised float64 torch module of the config's shape."""
+    kwargs = dict(
+        input_size=config.input_size,
+        hidden_size=config.hidden_size,
+        num_layers=config.num_layers,
+        bidirectional=config.bidirectional,
+        bias=bias,
+        batch_first=False,
+        dtype=torch.float64,
+    )
+    if config.cell == "elman":
+        # torch's RNN knows tanh and relu; sigmoid/identity Elman cells reuse its parameters.
+        nonlinearity = "relu" if config.activation == "relu" else "tanh"
+        return nn.RNN(nonlinearity=nonlinearity, **kwargs)
+    return nn.LSTM(**kwargs) if config.cell == "lstm" else nn.GRU(**kwargs)
+
+
+def build_rnn(config: UnrollConfig) -> nn.Module:
+    """A float64 nn.RNN/LSTM/GRU initialised as the config says (seeded, deterministic)."""
+    config.validate()
+    module = make_module(config)
+    gen = torch.Generator().manual_seed(config.seed)
+    H, G = config.hidden_size, GATES_PER_CELL[config.cell]
+    with torch.no_grad():
+        for name, param in module.named_parameters():
+            _init_param(name, param, config, gen)
+            if name.startswith("weight_hh"):
+                _rescale_recurrent(param, config, H, G)
+            if name.startswith("bias") and config.forget_bias is not None:
+                # The forget gate is torch's second chunk; put the whole bias in b_ih.
+                value = config.forget_bias if name.startswith("bias_ih") else 0.0
+                param[H : 2 * H] = value
+    return module.requires_grad_(False)
+
+
+def _init_param(name: str, param: torch.Tensor, config: UnrollConfig, gen) -> None:
+    H, G = config.hidden_size, GATES_PER_CELL[config.cell]
+    k = 1.0 / math.sqrt(H)
+    if config.init == "default":
+        param.uniform_(-k, k, generator=gen)  # torch's own default for RNN modules
+    elif name.startswith("bias"):
+        param.zero_()
+    elif config.init == "xavier":
+        for block in param.split(H):  # one gate at a time, as each gate is its own layer
+            nn.init.xavier_uniform_(block, generator=gen)
+    elif name.startswith("weight_ih"):
+        param.uniform_(-k, k, generator=gen)
+    elif config.init == "orthogonal":
+        for block in param.split(H):
+            nn.init.orthogonal_(block, generator=gen)
+    else:  # identity (IRNN, Le et al. 2015): W_hh = I
+        param.copy_(torch.eye(H, dtype=param.dtype).repeat(G, 1))
+
+
+def _rescale_recurrent(weight: torch.Tensor, config: UnrollConfig, H: int, G: int) -> None:
+    for block in weight.split(H):  # (H, H) per gate
+        if config.spectral_radius is not None:
+            current = torch.linalg.eigvals(block).abs().max().item()
+            block.mul_(config.spectral_radius / current if current > 0 else 0.0)
+        elif config.sigma_max is not None:
+            current = torch.linalg.matrix_norm(block, ord=2).item()
+            block.mul_(config.sigma_max / current if current > 0 else 0.0)
+        block.mul_(config.init_scale)
+
+
+def infer_config(state_dict) -> dict:
+    """Cell and sizes of a torch nn.RNN/LSTM/GRU state_dict, or RnnvizError saying what is wrong."""
+    if not isinstance(state_dict, dict) or not state_dict:
+        raise RnnvizError(
+            "Expected a state_dict (a dict of tensors) of a torch nn.RNN, nn.LSTM or nn.GRU."
+        )
+    for key, value in state_dict.items():
+        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
+            raise RnnvizError(f"Entry {str(key)[:40]!r} is not a tensor: not an RNN state_dict.")
+        if not value.is_floating_point():
+            raise RnnvizError(f"{key} is not a floating-point tensor.")
+        if not torch.isfinite(value).all():
+            raise RnnvizError(f"{key} contains NaN or inf.")
+    if any(k.startswith("weight_hr") for k in state_dict):
+        raise RnnvizError("LSTMs with proj_size are not supported: use proj_size=0.")
+    if "weight_ih_l0" not in state_dict or "weight_hh_l0" not in state_dict:
+        raise RnnvizError(
+            "No weight_ih_l0/weight_hh_l0: this is not the state_dict of an nn.RNN/LSTM/GRU "
+            "(a whole model's dict? pass model.rnn.state_dict(), or strip the key prefix)."
+        )
+    w_ih, w_hh = state_dict["weight_ih_l0"], state_dict["weight_hh_l0"]
+    if w_ih.ndim != 2 or w_hh.ndim != 2:
+        raise RnnvizError("weight_ih_l0 and weight_hh_l0 must be matrices.")
+    hidden = w_hh.shape[1]
+    gates, rem = divmod(w_hh.shape[0], hidden)
+    if rem or gates not in _CELL_OF_GATES or w_ih.shape[0] != w_hh.shape[0]:
+        raise RnnvizError(
+            f"weight_hh_l0 has shape {tuple(w_hh.shape)}: expected (H, H), (4H, H) or (3H, H)."
+        )
+    layers = sum(1 for k in state_dict if k.startswith("weight_ih_l") and "reverse" not in k)
+    info = dict(
+        cell=_CELL_OF_GATES[gates],
+        hidden_size=int(hidden),
+        input_size=int(w_ih.shape[1]),
+        num_layers=int(layers),
+        bidirectional="weight_ih_l0_reverse" in state_dict,
+        bias="bias_ih_l0" in state_dict,
+    )
+    _check_keys(state_dict, info)
+    return info
+
+
+def _check_keys(state_dict: dict, info: dict) -> None:
+    config = UnrollConfig(
+        cell=info["cell"],
+        hidden_size=info["hidden_size"],
+        input_size=info["input_size"],
+        num_layers=info["num_layers"],
+        bidirectional=info["bidirectional"],
+    )
+    try:
+        config.validate()
+    except RnnvizError as exc:
+        raise RnnvizError(f"The state_dict's sizes are out of range: {exc}") from exc
+    expected = make_module(config, bias=info["bias"]).state_dict()
+    missing = sorted(set(expected) - set(state_dict))
+    extra = sorted(set(state_dict) - set(expected))
+    if missing or extra:
+        raise RnnvizError(
+            f"Keys do not match a {info['cell'].upper()} of this shape: missing {missing[:4]}, "
+            f"unexpected {extra[:4]}."
+        )
+    for key, tensor in expected.items():
+        if tuple(state_dict[key].shape) != tuple(tensor.shape):
+            raise RnnvizError(
+                f"{key} has shape {tuple(state_dict[key].shape)}, expected {tuple(tensor.shape)}."
+            )
+
+
+def load_rnn(state_dict: dict, config: UnrollConfig) -> nn.Module:
+    """A float64 module holding the given weights (shapes already checked by infer_config)."""
+    module = make_module(config, bias="bias_ih_l0" in state_dict)
+    module.load_state_dict({k: v.detach().to(torch.float64) for k, v in state_dict.items()})
+    return module.requires_grad_(False)
+
+
+def layer_weights(module: nn.Module, layer: int, direction: int) -> dict[str, np.ndarray]:
+    """One layer and direction's weights as float64 numpy (zero biases when the module has none)."""
+    suffix = f"_l{layer}" + ("_reverse" if direction else "")
+    w_ih = getattr(module, "weight_ih" + suffix).detach().double().numpy()
+    w_hh = getattr(module, "weight_hh" + suffix).detach().double().numpy()
+    rows = w_hh.shape[0]
+    b_ih = getattr(module, "bias_ih" + suffix, None)
+    b_hh = getattr(module, "bias_hh" + suffix, None)
+    return {
+        "w_ih": w_ih,  # (G*H, D_in)
+        "w_hh": w_hh,  # (G*H, H)
+        "b_ih": np.zeros(rows) if b_ih is None else b_ih.detach().double().numpy(),
+        "b_hh": np.zeros(rows) if b_hh is None else b_hh.detach().double().numpy(),
+    }

@@ -1,0 +1,98 @@
+"""The Trace: everything one unroll computed, as detached plain data (numpy, pandas).
+
+Shapes use T tokens, L layers, K directions (1 or 2), H hidden units, S the per-layer state size
+(H, or 2H for LSTM's [h; c]), C output classes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from threadpoolctl import threadpool_limits
+
+from rnnviz.config import UnrollConfig
+
+DIRECTION_NAMES = ("forward", "backward")
+
+
+@dataclass(frozen=True, eq=False)
+class Trace:
+    """One unroll of `s_t = R(s_{t-1}, x_t)`, `y_t = O(s_t)` over a token sequence.
+
+    `states[t-1]` is s_t for t = 1..T (row 0 is s_1, *not* s_0; s_0 is `initial_state`). A row is
+    the concatenation over layers, then directions, of each layer's state (h, or [h; c] for LSTM),
+    the order of torch's `h_n` (index = layer * K + direction).
+    """
+
+    config: UnrollConfig
+    tokens: tuple[str, ...]
+    inputs: np.ndarray  # (T, D) embeddings x_1..x_T
+    rnn: torch.nn.Module  # the nn.RNN / nn.LSTM / nn.GRU (float64) whose parameters were used
+    initial_state: np.ndarray  # (L*K*S,) s_0 (zeros)
+    states: np.ndarray  # (T, L*K*S) s_1..s_T
+    h: np.ndarray  # (T, L, K, H)
+    c: np.ndarray | None  # (T, L, K, H) for LSTM, else None
+    gates: dict[str, np.ndarray]  # gate name -> (T, L, K, H): LSTM i f g o, GRU r z n, Elman none
+    preactivations: np.ndarray | None  # (T, L, K, H) Elman's a_t = W_ih x_t + b + W_hh h_{t-1}
+    outputs: np.ndarray  # (T, C) y_t = O(s_t) logits (decoder outputs live in `decoder`)
+    head_weight: np.ndarray  # (C, K*H) the output function O's weight
+    head_bias: np.ndarray  # (C,)
+    targets: np.ndarray | None  # int class ids (acceptor: (1,), transducer: (T,)); None for encoder
+    loss: float
+    loss_name: str  # human-readable description of the loss
+    step_losses: np.ndarray  # (T,) the part of the loss attached at each step (0 where none)
+    gradient_flow: pd.DataFrame  # one row per (direction, t); see rnnviz.flow
+    decoder: dict[str, Any] | None = None  # encoder-decoder only: tokens, states, outputs, targets
+    warnings: tuple[str, ...] = ()
+    _stacks: tuple = field(default=(), repr=False)  # per direction: weights and step caches
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def seq_len(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def num_directions(self) -> int:
+        return self.config.num_directions
+
+    def step_jacobian(self, t: int, direction: int = 0) -> np.ndarray:
+        """J_t = ds_t/ds_{t-1} (L*S, L*S) for one direction, recomputed on demand (they are not stored:
+        T of them at H=128 would take gigabytes). For the backward direction, s_{t-1} means the state
+        it read before step t, i.e. s_{t+1} in sentence order. Stacked layers: the whole stack's step,
+        the other direction's lower layers held fixed."""
+        if not 1 <= t <= self.seq_len or direction not in range(self.num_directions):
+            raise IndexError(
+                f"t must be in 1..{self.seq_len} and direction < {self.num_directions}"
+            )
+        return self._stacks[direction].step_jacobian(t - 1)
+
+    @property
+    def step_singular_values(self) -> np.ndarray:
+        """Singular values of every J_t, descending: (K, T, L*S). Computed on first use, in chunks
+        (one SVD per step: the most expensive part of a trace, so not paid unless asked for)."""
+        if "sv" not in self._cache:
+            out = np.empty(
+                (self.num_directions, self.seq_len, self.states.shape[1] // self.num_directions)
+            )
+            for d, stack in enumerate(self._stacks):
+                for start in range(0, self.seq_len, 256):
+                    stop = min(start + 256, self.seq_len)
+                    jacs = np.stack([stack.step_jacobian(t) for t in range(start, stop)])
+                    with np.errstate(invalid="ignore"), threadpool_limits(1, "blas"):
+                        out[d, start:stop] = (
+                            np.linalg.svd(jacs, compute_uv=False)
+                            if np.isfinite(jacs).all()
+                            else np.nan
+                        )
+            self._cache["sv"] = out
+        return self._cache["sv"]
+
+    def flow(self, direction: str = "forward") -> pd.DataFrame:
+        """The gradient_flow rows of one direction."""
+        return self.gradient_flow[self.gradient_flow["direction"] == direction].reset_index(
+            drop=True
+        )
