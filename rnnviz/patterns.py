@@ -97,7 +97,7 @@ def attach_loss(config, tokens, top_h, top_c, targets=None) -> LossResult:
     grads = torch.autograd.grad(loss, wrt, allow_unused=True)
     grads = [torch.zeros_like(x) if gr is None else gr for gr, x in zip(grads, wrt, strict=True)]
     return LossResult(
-        loss=float(loss),
+        loss=float(loss.detach()),
         loss_name=name,
         step_losses=step.detach().numpy(),
         outputs=logits.detach().numpy(),
@@ -177,7 +177,7 @@ def _run_decoder(config, tokens, h0, c0, targets):
         "states": torch.stack(states).detach().numpy(),
         "outputs": logits_t.detach().numpy(),
         "targets": labels.numpy(),
-        "loss": float(loss),
+        "loss": float(loss.detach()),
     }
     return labels.numpy(), decoder, loss
 

@@ -114,7 +114,7 @@ def _run_stacks(module, config: UnrollConfig, inputs: np.ndarray) -> list[Stack]
 
 
 def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> Trace:
-    T, L, K, H = len(tokens), config.num_layers, config.num_directions, config.hidden_size
+    L = config.num_layers
     lstm = config.cell == "lstm"
     h = np.stack(
         [np.stack([s.runs[layer].h for s in stacks], 1) for layer in range(L)], 1
