@@ -1,0 +1,113 @@
+"""'Watch it unroll': Plotly frames that add one time step at a time, with Play/Pause and a slider.
+
+The browser plays the frames by itself (no server round trip per step), which is what a classroom
+projector needs. Axis ranges and the colour range are fixed, so only new nodes appear.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer.figures.graph import graph_traces, step_band, style_graph_layout
+from explorer.figures.graph_data import GraphArrays, window
+
+MAX_FRAMES = 60
+ANIMATION_MAX_NODES = 800  # frames repeat the graph once per step: keep each copy small
+FRAME_MS = 600
+
+
+def _frame_steps(data: GraphArrays, max_frames: int) -> list[int]:
+    """t = 1..T, or evenly spaced steps (always ending at T) when there are more than max_frames."""
+    ts = np.unique(data.t[np.isfinite(data.t) & (data.t >= 1)]).astype(int)
+    if ts.size <= max_frames:
+        return ts.tolist()
+    picked = np.unique(np.linspace(0, ts.size - 1, max_frames).round().astype(int))
+    return ts[picked].tolist()
+
+
+def _buttons(frame_ms: int) -> dict:
+    play = {
+        "frame": {"duration": frame_ms, "redraw": False},
+        "fromcurrent": True,
+        "transition": {"duration": 0},
+        "mode": "immediate",
+    }
+    pause = {
+        "frame": {"duration": 0, "redraw": False},
+        "mode": "immediate",
+        "transition": {"duration": 0},
+    }
+    return {
+        "type": "buttons",
+        "direction": "left",
+        "showactive": False,
+        "x": 0,
+        "xanchor": "left",
+        "y": 0,
+        "yanchor": "top",
+        "pad": {"t": 40, "r": 10},
+        "buttons": [
+            {"label": "▶ Play", "method": "animate", "args": [None, play]},
+            {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
+        ],
+    }
+
+
+def _slider(steps: list[int], large_font: bool) -> dict:
+    jump = {
+        "frame": {"duration": 0, "redraw": False},
+        "mode": "immediate",
+        "transition": {"duration": 0},
+    }
+    return {
+        "active": 0,
+        "x": 0.18,
+        "len": 0.82,
+        "y": 0,
+        "yanchor": "top",
+        "pad": {"t": 30},
+        "currentvalue": {
+            "prefix": "unrolled up to t = ",
+            "font": {"size": 22 if large_font else 15},
+        },
+        "steps": [{"label": str(t), "method": "animate", "args": [[str(t)], jump]} for t in steps],
+    }
+
+
+def unroll_animation_figure(
+    G: nx.DiGraph,
+    *,
+    large_font: bool = False,
+    show_params: bool = True,
+    max_frames: int = MAX_FRAMES,
+    max_nodes: int = ANIMATION_MAX_NODES,
+    frame_ms: int = FRAME_MS,
+) -> go.Figure:
+    """The unrolled graph built up step by step: frame t shows every node with t' <= t."""
+    G, note = window(G, max_nodes, center_t=None)
+    data = GraphArrays.from_graph(G)
+    steps = _frame_steps(data, max_frames)
+    frames = []
+    for t in steps:
+        band = step_band(data, t)
+        frames.append(
+            go.Frame(
+                name=str(t),
+                data=graph_traces(data, upto_t=t, show_params=show_params, large_font=large_font),
+                layout={"shapes": [band] if band else []},
+            )
+        )
+    first = steps[0] if steps else None
+    fig = go.Figure(
+        data=graph_traces(data, upto_t=first, show_params=show_params, large_font=large_font),
+        frames=frames,
+    )
+    if first is not None and step_band(data, first):
+        fig.add_shape(step_band(data, first))
+    style_graph_layout(fig, data, title="Watch the RNN unroll" + note, large_font=large_font)
+    fig.update_layout(updatemenus=[_buttons(frame_ms)], sliders=[_slider(steps, large_font)])
+    fig.update_layout(margin_b=170, height=(fig.layout.height or 400) + 110)
+    fig.update_layout(legend={"y": 1.0, "yanchor": "bottom", "x": 0})
+    return fig

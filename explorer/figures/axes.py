@@ -1,0 +1,75 @@
+"""Shared axis helpers: time-step tick labels, the selected-step marker, notes under a figure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from explorer.figures.style import HIGHLIGHT_FILL, step_label
+
+# Past this many steps, tick labels thin out to every k-th step so they never overlap.
+MAX_TICK_LABELS = 40
+
+
+def step_ticks(
+    ts: Sequence[int], tokens: Sequence[object], max_labels: int = MAX_TICK_LABELS
+) -> tuple[list[int], list[str]]:
+    """Tick positions and 't:token' labels for a numeric t axis, at most `max_labels` of them."""
+    ts = [int(t) for t in ts]
+    stride = max(1, int(np.ceil(len(ts) / max_labels)))
+    picked = range(0, len(ts), stride)
+    return [ts[i] for i in picked], [step_label(ts[i], tokens[i]) for i in picked]
+
+
+def mark_selected_step(
+    fig: go.Figure, selected_t: int | None, *, row: int | str | None = None, col: int | None = None
+) -> None:
+    """Shade the selected time step t (a band one step wide) in the given subplot(s)."""
+    if selected_t is None:
+        return
+    kwargs = {} if row is None else {"row": row, "col": col if col is not None else "all"}
+    fig.add_vrect(
+        x0=selected_t - 0.5,
+        x1=selected_t + 0.5,
+        fillcolor=HIGHLIGHT_FILL,
+        line_width=0,
+        layer="below",
+        **kwargs,
+    )
+
+
+def add_note(fig: go.Figure, text: str, *, y: float = -0.16) -> None:
+    """A plain-text note under the plot (why points are missing, what was decimated)."""
+    fig.add_annotation(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=y,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        align="left",
+        font={"color": "#555555"},
+    )
+
+
+def finite_range(values: np.ndarray, pad: float = 0.05) -> tuple[float, float] | None:
+    """[min, max] of the finite values, padded; None when there is none."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    low, high = float(values.min()), float(values.max())
+    span = max(high - low, 1.0)
+    return low - pad * span, high + pad * span
+
+
+def legend_on_top(fig: go.Figure) -> None:
+    """A horizontal legend between the title and the plot: it never collides with notes below."""
+    fig.update_layout(
+        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
+        margin_t=140,
+    )

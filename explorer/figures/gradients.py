@@ -1,0 +1,265 @@
+"""Gradient flow against time: measured norms, theory beside them, and a one-sentence readout.
+
+Every norm arrives as log10 (rnnviz carries products in log space), and is plotted as that number on a
+linear axis titled "log10 ...": a gradient of 10^-400 sits at -400 instead of collapsing to 0.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from explorer.figures.axes import add_note, legend_on_top, mark_selected_step, step_ticks
+from explorer.figures.style import (
+    BLUE,
+    DIRECTION_TITLES,
+    GREEN,
+    GREY,
+    VERMILLION,
+    apply_theme,
+    escape,
+    plain_number,
+)
+
+# Column -> (legend name, colour, dash). Theory lines are dashed/dotted, measurements solid.
+FLOW_LINES = {
+    "log10_grad_norm": ("log10 ‖∂L/∂s_t‖ (measured)", BLUE, "solid"),
+    "log10_jacobian_norm": ("log10 ‖∂s_T/∂s_t‖ (measured)", VERMILLION, "solid"),
+    "log10_pascanu_bound": ("Pascanu bound log10 (γ·σ_max)^(T−t)", GREY, "dash"),
+    "log10_forget_product": ("log10 ∏ forget gates (LSTM cell path)", GREEN, "dot"),
+}
+THEORY_COLUMNS = ("log10_pascanu_bound", "log10_forget_product")
+# Below this many decades per step the readout calls the gradient "about constant".
+FLAT_SLOPE = 0.01
+
+
+def directions_in(frame: pd.DataFrame) -> list[str]:
+    """The directions present, forward first."""
+    present = set(frame["direction"]) if "direction" in frame else {"forward"}
+    return [d for d in ("forward", "backward") if d in present] or sorted(present)
+
+
+def _direction_rows(frame: pd.DataFrame, direction: str) -> pd.DataFrame:
+    if "direction" not in frame:
+        return frame.sort_values("t")
+    return frame[frame["direction"] == direction].sort_values("t")
+
+
+def _gap_values(values: pd.Series) -> tuple[np.ndarray, int, int, int]:
+    """Values with non-finite entries as NaN (drawn as gaps), plus counts of -inf, +inf, NaN."""
+    y = values.to_numpy(dtype=float)
+    n_zero, n_inf, n_nan = (
+        int(np.sum(y == -np.inf)),
+        int(np.sum(y == np.inf)),
+        int(np.isnan(y).sum()),
+    )
+    return np.where(np.isfinite(y), y, np.nan), n_zero, n_inf, n_nan
+
+
+def _gap_note(name: str, n_zero: int, n_inf: int, n_nan: int) -> list[str]:
+    notes = []
+    if n_zero:
+        notes.append(f"{n_zero} step(s) of {name} are exactly 0 (log10 = −∞): shown as gaps.")
+    if n_inf:
+        notes.append(f"{n_inf} step(s) of {name} overflowed to infinity: shown as gaps.")
+    if n_nan:
+        notes.append(f"{n_nan} step(s) of {name} are NaN (the numbers broke down): shown as gaps.")
+    return notes
+
+
+def gradient_flow_figure(
+    flow: pd.DataFrame,
+    *,
+    selected_t: int | None = None,
+    show_bound: bool = True,
+    large_font: bool = False,
+    height: int | None = None,
+) -> go.Figure:
+    """log10 ‖∂L/∂s_t‖ and log10 ‖∂s_T/∂s_t‖ against t, one row per direction, theory overlaid."""
+    directions = directions_in(flow)
+    titles = [DIRECTION_TITLES.get(d, d) for d in directions] if len(directions) > 1 else None
+    fig = make_subplots(
+        rows=len(directions),
+        cols=1,
+        shared_xaxes=True,
+        subplot_titles=titles,
+        vertical_spacing=0.12,
+    )
+    columns = [c for c in FLOW_LINES if c in flow]
+    if not show_bound:
+        columns = [c for c in columns if c not in THEORY_COLUMNS]
+    notes: list[str] = []
+    for row, direction in enumerate(directions, start=1):
+        rows = _direction_rows(flow, direction)
+        tokens = [escape(tok) for tok in rows.get("token", rows["t"])]
+        for column in columns:
+            y, n_zero, n_inf, n_nan = _gap_values(rows[column])
+            if column in THEORY_COLUMNS and np.isnan(y).all():
+                continue  # the theory does not apply to this cell (NaN by design)
+            name, color, dash = FLOW_LINES[column]
+            if column == "log10_jacobian_norm" and direction == "backward":
+                name = name.replace("∂s_T", "∂s_1")  # the backward pass ends at t = 1
+            label = f"{direction}: {name}" if len(directions) > 1 else name
+            notes += _gap_note(
+                label.split(" (")[0], n_zero, n_inf, 0 if column in THEORY_COLUMNS else n_nan
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=rows["t"].to_numpy(),
+                    y=y,
+                    mode="lines+markers" if len(rows) <= 60 else "lines",
+                    name=name,
+                    legendgroup=column,
+                    showlegend=row == 1,
+                    line={"color": color, "dash": dash, "width": 2.5 if dash == "solid" else 2},
+                    marker={"size": 6},
+                    customdata=tokens,
+                    hovertemplate=f"t=%{{x}} · %{{customdata}}<br>{escape(name)} = %{{y:.4f}}"
+                    "<extra></extra>",
+                    connectgaps=False,
+                ),
+                row=row,
+                col=1,
+            )
+        fig.add_hline(y=0, line={"color": "#999999", "width": 1, "dash": "dot"}, row=row, col=1)
+        fig.update_yaxes(title_text="log10 of norm (decades)", row=row, col=1)
+        ticks, labels = step_ticks(rows["t"].to_list(), tokens)
+        fig.update_xaxes(tickvals=ticks, ticktext=labels, row=row, col=1)
+    mark_selected_step(fig, selected_t, row="all")
+    fig.update_xaxes(title_text="time step t", row=len(directions), col=1)
+    apply_theme(
+        fig,
+        title="How far back does the gradient reach?",
+        large_font=large_font,
+        height=height or 260 + 220 * len(directions),
+    )
+    legend_on_top(fig)
+    if notes:
+        add_note(fig, "<br>".join(notes), y=-0.3 if len(directions) == 1 else -0.14)
+        fig.update_layout(margin_b=110 + 22 * len(notes))
+    return fig
+
+
+def _decades(low: pd.Series, high: pd.Series) -> float:
+    """How many decades the positive values span (0 if there are none)."""
+    values = np.concatenate([low.to_numpy(float), high.to_numpy(float)])
+    values = values[np.isfinite(values) & (values > 0)]
+    return float(np.log10(values.max() / values.min())) if values.size else 0.0
+
+
+def decay_slope(flow: pd.DataFrame, direction: str = "forward") -> float:
+    """Least-squares slope of log10 ‖∂s_end/∂s_t‖ against the lag (decades per step); NaN if < 2."""
+    rows = _direction_rows(flow, direction)
+    lag = rows["lag"].to_numpy(dtype=float)
+    y = rows["log10_jacobian_norm"].to_numpy(dtype=float)
+    keep = np.isfinite(lag) & np.isfinite(y)
+    if np.unique(lag[keep]).size < 2:
+        return math.nan
+    slope, _ = np.polyfit(lag[keep], y[keep], 1)
+    return float(slope)
+
+
+def decay_readout(flow: pd.DataFrame, *, direction: str = "forward", steps: int = 10) -> str:
+    """One plain-language sentence about how fast the gradient shrinks (or grows) per step."""
+    slope = decay_slope(flow, direction)
+    if math.isnan(slope):
+        return (
+            "There are too few time steps with a finite gradient to measure how it changes: "
+            "use a sequence of at least 2 tokens."
+        )
+    total = slope * steps
+    size = plain_number(total)
+    if abs(slope) < FLAT_SLOPE:
+        return (
+            f"The gradient keeps about the same size (it changes by {slope:+.3f} decades per step): "
+            f"after {steps} steps it is still about {size} times its size, neither vanishing nor "
+            "exploding."
+        )
+    if slope < 0:
+        return (
+            f"The gradient shrinks by about {-slope:.2f} decades per step: after {steps} steps it is "
+            f"10^{total:.1f} ≈ {size} of its size (it vanishes)."
+        )
+    return (
+        f"The gradient grows by about {slope:.2f} decades per step: after {steps} steps it is "
+        f"10^{total:.1f} ≈ {size} times its size (it explodes)."
+    )
+
+
+def singular_values_figure(
+    sv: pd.DataFrame, *, selected_t: int | None = None, large_font: bool = False
+) -> go.Figure:
+    """Largest, median and smallest singular value of J_t = ∂s_t/∂s_{t-1} per step, line at σ = 1."""
+    directions = directions_in(sv)
+    titles = [DIRECTION_TITLES.get(d, d) for d in directions] if len(directions) > 1 else None
+    fig = make_subplots(rows=len(directions), cols=1, shared_xaxes=True, subplot_titles=titles)
+    zero_count = 0
+    for row, direction in enumerate(directions, start=1):
+        rows = _direction_rows(sv, direction)
+        stats = rows.groupby("t").agg(
+            token=("token", "first"),
+            high=("value", "max"),
+            mid=("value", "median"),
+            low=("value", "min"),
+        )
+        ts, tokens = stats.index.to_numpy(), [escape(tok) for tok in stats["token"]]
+        zero_count += int((rows["value"] <= 0).sum())
+        for column, name, extra in (
+            ("high", "largest σ", {}),
+            ("low", "smallest σ", {"fill": "tonexty", "fillcolor": "rgba(0,114,178,0.15)"}),
+            ("mid", "median σ", {}),
+        ):
+            y = stats[column].to_numpy(dtype=float)
+            fig.add_trace(
+                go.Scatter(
+                    x=ts,
+                    y=np.where(y > 0, y, np.nan),  # log axis: 0 cannot be drawn, leave a gap
+                    mode="lines",
+                    name=name,
+                    legendgroup=column,
+                    showlegend=row == 1,
+                    line={"color": BLUE, "width": 2.5 if column == "mid" else 1},
+                    customdata=tokens,
+                    hovertemplate=f"t=%{{x}} · %{{customdata}}<br>{name} = %{{y:.6g}}<extra></extra>",
+                    **extra,
+                ),
+                row=row,
+                col=1,
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=[ts.min() - 0.5, ts.max() + 0.5],
+                y=[1.0, 1.0],
+                mode="lines",
+                name="σ = 1: the step keeps the norm",
+                legendgroup="one",
+                showlegend=row == 1,
+                line={"color": VERMILLION, "dash": "dash", "width": 1.5},
+                hoverinfo="skip",
+            ),
+            row=row,
+            col=1,
+        )
+        fig.update_yaxes(type="log", title_text="σ of ∂s_t/∂s_{t−1} (log scale)", row=row, col=1)
+        fig.update_yaxes(exponentformat="power", row=row, col=1)
+        if _decades(stats["low"], stats["high"]) >= 2:
+            fig.update_yaxes(dtick=1, row=row, col=1)  # one tick per decade, no 2/5 clutter
+        ticks, labels = step_ticks(ts.tolist(), tokens)
+        fig.update_xaxes(tickvals=ticks, ticktext=labels, row=row, col=1)
+    mark_selected_step(fig, selected_t, row="all")
+    fig.update_xaxes(title_text="time step t", row=len(directions), col=1)
+    apply_theme(
+        fig,
+        title="Per-step Jacobian singular values",
+        large_font=large_font,
+        height=240 + 220 * len(directions),
+    )
+    legend_on_top(fig)
+    if zero_count:
+        add_note(fig, f"{zero_count} singular value(s) are exactly 0 and cannot sit on a log axis.")
+        fig.update_layout(margin_b=110)
+    return fig

@@ -1,0 +1,153 @@
+"""One look for every figure: fonts, colour scales, per-kind node styles, safe hover text.
+
+Colours come from the Okabe-Ito palette (readable for colour-blind viewers and on projectors).
+Every figure takes `large_font=True` for a lecture hall: all text grows from 13 to 20 px.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import plotly.graph_objects as go
+
+FONT_FAMILY = "Arial, Helvetica, sans-serif"
+FONT_SIZE = 13
+LARGE_FONT_SIZE = 20
+
+# Okabe-Ito: distinguishable under the common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
+PURPLE, SKY, YELLOW, GREY = "#CC79A7", "#56B4E9", "#F0E442", "#7F7F7F"
+MISSING_GREY = "#BDBDBD"  # edges / cells whose value is NaN
+HIGHLIGHT_FILL = "rgba(240, 228, 66, 0.28)"  # the selected time step
+
+# Diverging, symmetric around 0: states, outputs, tanh-range gates (blue < 0 < red).
+DIVERGING_SCALE = "RdBu_r"
+# Sequential for [0, 1]: sigmoid gates.
+UNIT_SCALE = "Viridis"
+# Gradient strength (log10): pale = vanished, dark red = strong. Starts above white so a faded
+# edge is still visible on the white background.
+GRADIENT_SCALE = [
+    [0.0, "#FDE0B2"],
+    [0.25, "#FDBB84"],
+    [0.5, "#F4784B"],
+    [0.75, "#D7301F"],
+    [1.0, "#7F0000"],
+]
+
+CELL_COLORS = {"elman": VERMILLION, "lstm": BLUE, "gru": GREEN}
+DIRECTION_COLORS = {"forward": BLUE, "backward": ORANGE}
+DIRECTION_TITLES = {
+    "forward": "forward direction (reads left to right)",
+    "backward": "backward direction (reads right to left; its last step is t = 1)",
+}
+
+# Node kinds of rnnviz.graph and their look; aliases cover naming variants.
+KIND_STYLES: dict[str, dict] = {
+    "input": {"color": GREEN, "symbol": "square", "name": "input x_t"},
+    "state": {"color": BLUE, "symbol": "circle", "name": "state s_t"},
+    "hidden": {"color": BLUE, "symbol": "circle", "name": "hidden h_t"},
+    "cell": {"color": SKY, "symbol": "circle", "name": "cell c_t"},
+    "gate": {"color": ORANGE, "symbol": "diamond", "name": "gate"},
+    "op": {"color": YELLOW, "symbol": "diamond", "name": "operation"},
+    "preactivation": {"color": YELLOW, "symbol": "diamond", "name": "pre-activation a_t"},
+    "output": {"color": PURPLE, "symbol": "triangle-up", "name": "output y_t"},
+    "loss": {"color": VERMILLION, "symbol": "star", "name": "loss (attaches here)"},
+    "param": {"color": GREY, "symbol": "hexagon", "name": "shared parameter"},
+    "initial": {"color": "#999999", "symbol": "circle-open", "name": "initial state s_0"},
+}
+KIND_ALIASES = {
+    "x": "input",
+    "s": "state",
+    "h": "hidden",
+    "c": "cell",
+    "y": "output",
+    "parameter": "param",
+    "weight": "param",
+    "init": "initial",
+    "s0": "initial",
+    "operation": "op",
+    "a": "preactivation",
+    "pre": "preactivation",
+    "preact": "preactivation",
+}
+PARAM_KINDS = frozenset({"param", "parameter", "weight"})
+PARAM_EDGE_KINDS = frozenset({"param", "parameter", "weight", "shared"})
+_FALLBACK_COLORS = (SKY, YELLOW, "#444444", "#8C564B", "#17BECF")
+
+
+def kind_style(kind: str) -> dict:
+    """Colour, marker symbol and legend name for a node kind (unknown kinds get a stable colour)."""
+    key = KIND_ALIASES.get(str(kind), str(kind))
+    if key in KIND_STYLES:
+        return KIND_STYLES[key]
+    color = _FALLBACK_COLORS[sum(map(ord, key)) % len(_FALLBACK_COLORS)]
+    return {"color": color, "symbol": "circle", "name": key}
+
+
+def font_size(large_font: bool) -> int:
+    return LARGE_FONT_SIZE if large_font else FONT_SIZE
+
+
+def apply_theme(
+    fig: go.Figure, *, title: str | None = None, large_font: bool = False, height: int | None = None
+) -> go.Figure:
+    """White template, one font, hover labels as large as the text around them."""
+    size = font_size(large_font)
+    fig.update_layout(
+        template="plotly_white",
+        font={"family": FONT_FAMILY, "size": size, "color": "#222222"},
+        hoverlabel={"font": {"family": FONT_FAMILY, "size": size}},
+        margin={"l": 70, "r": 30, "t": 70 if title else 30, "b": 60},
+    )
+    if title is not None:
+        fig.update_layout(
+            title={
+                "text": title,
+                "x": 0.01,
+                "xanchor": "left",
+                "yref": "container",
+                "y": 1.0,
+                "yanchor": "top",
+                "pad": {"t": 16},
+            }
+        )
+    if height is not None:
+        fig.update_layout(height=height)
+    fig.update_annotations(font_size=size)
+    return fig
+
+
+def escape(text: object) -> str:
+    """User text as inert text: Plotly renders hover and tick text as a subset of HTML."""
+    return html.escape(str(text), quote=True)
+
+
+def step_label(t: int, token: object) -> str:
+    """The x-axis label of one time step, e.g. '3:in' (escaped)."""
+    return f"{int(t)}:{escape(token)}"
+
+
+def exact(value: float) -> str:
+    """A float as its shortest round-tripping text, 'n/a' for NaN: hover shows exact numbers."""
+    value = float(value)
+    if math.isnan(value):
+        return "n/a"
+    return repr(value)
+
+
+def plain_number(log10_value: float) -> str:
+    """10**log10_value in words-friendly form, computed in log space so 10**-400 still prints."""
+    if math.isnan(log10_value):
+        return "n/a"
+    if math.isinf(log10_value):
+        return "0" if log10_value < 0 else "infinity"
+    if -4 <= log10_value < 6:
+        value = 10.0**log10_value
+        digits = max(0, 1 - math.floor(log10_value))  # two significant figures
+        return f"{value:,.{digits}f}"
+    exponent = math.floor(log10_value)
+    mantissa = 10.0 ** (log10_value - exponent)
+    if round(mantissa, 1) >= 10:
+        mantissa, exponent = 1.0, exponent + 1
+    return f"{mantissa:.1f} × 10^{exponent}"
