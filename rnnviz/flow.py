@@ -108,15 +108,22 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
 def _add_scaled(v: np.ndarray, log: float, extra: np.ndarray) -> tuple[np.ndarray, float]:
     """(v * 10**log + extra) as a unit-norm vector and its log10 scale."""
     extra_log = log10_norm(extra)
-    top = max(log, extra_log)
-    if not np.isfinite(top):
-        if np.isnan(top) or np.isnan(extra_log):
-            return v + extra, np.nan if np.isnan(top) else log
-        return v + extra, -np.inf if top == -np.inf else top
-    total = v * 10.0 ** (log - top) + extra * 10.0 ** (-top)
+    if np.isnan(log) or np.isnan(extra_log):
+        return np.full_like(v, np.nan), np.nan
+    if extra_log == -np.inf:  # nothing to add
+        total, top = v, log
+    elif log == -np.inf:
+        total, top = extra / np.linalg.norm(extra), extra_log
+    else:  # both scaled relative to the larger, so neither 10**log nor 10**-log is ever formed
+        top = max(log, extra_log)
+        total = v * 10.0 ** (log - top) + (extra / np.linalg.norm(extra)) * 10.0 ** (
+            extra_log - top
+        )
     norm = np.linalg.norm(total)
-    if norm == 0.0 or not np.isfinite(norm):
-        return total, -np.inf if norm == 0.0 else np.nan
+    if norm == 0.0:
+        return total, -np.inf
+    if not np.isfinite(norm):
+        return np.full_like(v, np.nan), np.nan
     return total / norm, top + np.log10(norm)
 
 

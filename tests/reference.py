@@ -1,0 +1,130 @@
+"""An independent float64 reference: torch's own cells, autograd through the whole unrolled graph.
+
+Nothing here calls rnnviz's step loop or VJPs; only the weights are shared (copied from trace.rnn).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+CELL_CLASS = {"elman": nn.RNNCell, "lstm": nn.LSTMCell, "gru": nn.GRUCell}
+
+
+def torch_cells(trace) -> list[list[nn.Module]]:
+    """cells[layer][direction]: torch cells holding a copy of the trace's weights."""
+    cfg, rnn = trace.config, trace.rnn
+    out = []
+    for layer in range(cfg.num_layers):
+        row = []
+        for d in range(cfg.num_directions):
+            suffix = f"_l{layer}" + ("_reverse" if d else "")
+            w_ih = getattr(rnn, "weight_ih" + suffix)
+            kwargs = {"nonlinearity": cfg.activation} if cfg.cell == "elman" else {}
+            cell = CELL_CLASS[cfg.cell](
+                w_ih.shape[1], cfg.hidden_size, dtype=torch.float64, **kwargs
+            )
+            cell.load_state_dict(
+                {
+                    name: getattr(rnn, name + suffix).detach().clone()
+                    for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                }
+            )
+            row.append(cell)
+        out.append(row)
+    return out
+
+
+def step(cfg, cells, d, s_prev, layer_inputs_other, x):
+    """The stacked step R for direction d: s_prev (L*S,) -> s_t; other-direction lower h held fixed."""
+    H, S = cfg.hidden_size, cfg.state_size
+    parts, below = [], x
+    for layer, row in enumerate(cells):
+        cell = row[d]
+        prev = s_prev[layer * S : (layer + 1) * S]
+        if cfg.cell == "lstm":
+            h, c = cell(below[None], (prev[None, :H], prev[None, H:]))
+            h, new = h[0], torch.cat([h[0], c[0]])
+        else:
+            h = new = cell(below[None], prev[None])[0]
+        parts.append(new)
+        if layer + 1 < len(cells) and cfg.num_directions == 1:
+            below = h
+        elif layer + 1 < len(cells):
+            other = layer_inputs_other[layer]
+            below = torch.cat([h, other] if d == 0 else [other, h])
+    return torch.cat(parts)
+
+
+def unroll_reference(trace):
+    """States per direction (T, L*S) recomputed with torch cells, plus dL/ds_t by autograd."""
+    cfg = trace.config
+    T, L, K, H, S = (
+        trace.seq_len,
+        cfg.num_layers,
+        cfg.num_directions,
+        cfg.hidden_size,
+        cfg.state_size,
+    )
+    cells = torch_cells(trace)
+    x = torch.tensor(trace.inputs)
+    # Other direction's lower-layer h, taken from the trace as constants (they are exogenous here).
+    other = [torch.tensor(trace.h[:, :, 1 - d]) if K == 2 else None for d in range(K)]
+    states, leaves = [], []
+    for d in range(K):
+        order = range(T) if d == 0 else range(T - 1, -1, -1)
+        s = torch.zeros(L * S, dtype=torch.float64)
+        seq = [None] * T
+        for t in order:
+            lower = [other[d][t, layer] for layer in range(L - 1)] if K == 2 else []
+            s = step(cfg, cells, d, s, lower, x[t])
+            s.retain_grad()
+            seq[t] = s
+        states.append(seq)
+        leaves.append(seq)
+    top_h = torch.stack(
+        [
+            torch.stack([states[d][t][(L - 1) * S : (L - 1) * S + H] for d in range(K)])
+            for t in range(T)
+        ]
+    )  # (T, K, H)
+    loss = pattern_loss(trace, top_h)
+    loss.backward()
+    grads = [np.stack([s.grad.numpy() for s in seq]) for seq in leaves]  # per direction (T, L*S)
+    values = [np.stack([s.detach().numpy() for s in seq]) for seq in states]
+    return values, grads, float(loss.detach())
+
+
+def pattern_loss(trace, top_h):
+    cfg = trace.config
+    T, K, H = top_h.shape
+    logits = top_h.reshape(T, K * H) @ torch.tensor(trace.head_weight).T + torch.tensor(
+        trace.head_bias
+    )
+    if cfg.pattern == "acceptor":
+        return F.cross_entropy(logits[-1:], torch.tensor(trace.targets), reduction="sum")
+    if cfg.pattern == "transducer":
+        return F.cross_entropy(logits, torch.tensor(trace.targets), reduction="sum")
+    raise NotImplementedError(cfg.pattern)
+
+
+def transfer_matrix(trace, t: int, d: int = 0) -> np.ndarray:
+    """ds_T/ds_t (1-based t) by autograd through the continuation of the unroll from s_t."""
+    cfg = trace.config
+    T, K, L = trace.seq_len, cfg.num_directions, cfg.num_layers
+    cells = torch_cells(trace)
+    x = torch.tensor(trace.inputs)
+    other = torch.tensor(trace.h[:, :, 1 - d]) if K == 2 else None
+    S = cfg.state_size
+    per_dir = trace.states.reshape(T, L, K, S)[:, :, d].reshape(T, L * S)
+    later = range(t, T) if d == 0 else range(t - 2, -1, -1)
+
+    def run(s):
+        for k in later:
+            lower = [other[k, layer] for layer in range(L - 1)] if K == 2 else []
+            s = step(cfg, cells, d, s, lower, x[k])
+        return s
+
+    return torch.autograd.functional.jacobian(run, torch.tensor(per_dir[t - 1])).numpy()
