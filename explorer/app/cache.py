@@ -1,0 +1,134 @@
+"""Every engine call the explorer makes, cached on plain values (the config items and the text).
+
+A Trace holds the torch module and a Jacobian closure, which cannot be pickled, so traces are kept
+with st.cache_resource (shared, read-only: a Trace is a frozen dataclass and no page mutates its
+arrays) while the tidy tables and graphs derived from them go through st.cache_data. A model the
+user uploaded is never put in these shared caches: its traces live in that session's
+st.session_state only (see `_session_memo`).
+"""
+
+from __future__ import annotations
+
+import gc
+import warnings
+
+import networkx as nx
+import pandas as pd
+import streamlit as st
+
+import rnnviz
+from rnnviz import tables
+
+ConfigKey = tuple  # tuple(sorted(config.items())): plain, hashable values only
+TTL = "1h"
+MAX_TRACES = 64
+OWN_ITEMS_PER_SESSION = 16
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up() -> float:
+    """Once per server: import torch/plotly, run a tiny unroll of each cell (the first torch.func
+    call costs ~1.5 s), pin torch to one thread (two threads on a shared 2-core box spike small
+    unrolls to 1.4 s), then collect and freeze the heap so Streamlit's gc after each run is cheap
+    (127 -> 48 ms per rerun measured in STREAMLIT-NOTES). Returns the seconds it took."""
+    import time
+
+    import plotly.graph_objects  # noqa: F401  (import cost paid here, not on the first page)
+    import torch
+
+    start = time.perf_counter()
+    torch.set_num_threads(1)
+    for cell in rnnviz.config.CELLS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rnnviz.unroll("warm up", cell=cell, hidden_size=2, input_size=2)
+    gc.collect()
+    gc.freeze()
+    return time.perf_counter() - start
+
+
+def _unroll(config: dict, text: str, state_dict=None) -> rnnviz.Trace:
+    """Run the engine; a NumericalWarning is kept in trace.warnings (shown by the page)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rnnviz.NumericalWarning)
+        if state_dict is None:
+            return rnnviz.unroll(text, config=rnnviz.UnrollConfig(**config).validate())
+        fields = {k: v for k, v in config.items() if k not in _INFERRED}
+        return rnnviz.unroll(text, state_dict=state_dict, **fields)
+
+
+# Fields rnnviz.infer_config decides for an uploaded state_dict.
+_INFERRED = ("cell", "hidden_size", "input_size", "num_layers", "bidirectional")
+
+
+@st.cache_resource(max_entries=MAX_TRACES, ttl=TTL, show_spinner=False)
+def shared_trace(config_key: ConfigKey, text: str) -> rnnviz.Trace:
+    return _unroll(dict(config_key), text)
+
+
+def trace_for(config: dict, text: str, *, random_weights: bool = False) -> rnnviz.Trace:
+    """The trace for a config and text; raises rnnviz.RnnvizError for bad input.
+    random_weights=True ignores an uploaded model (Compare runs all three cells)."""
+    key = tuple(sorted(config.items()))
+    own = st.session_state.get("own_model")
+    if own is None or random_weights:
+        return shared_trace(key, text)
+    return _session_memo(("trace", key, text), lambda: _unroll(dict(key), text, own["state_dict"]))
+
+
+def _session_memo(key: tuple, compute):
+    """A per-session LRU for everything derived from an uploaded model (never shared)."""
+    own = st.session_state["own_model"]
+    store: dict = st.session_state.setdefault("_own_cache", {})
+    full_key = (own["digest"], *key)
+    if full_key not in store:
+        if len(store) >= OWN_ITEMS_PER_SESSION:
+            store.pop(next(iter(store)))
+        store[full_key] = compute()
+    return store[full_key]
+
+
+FRAMES = {
+    "states": tables.states_frame,
+    "gates": tables.gates_frame,
+    "outputs": tables.outputs_frame,
+    "singular_values": tables.singular_values_frame,
+}
+
+
+def frame(kind: str, config: dict, text: str, *, random_weights: bool = False) -> pd.DataFrame:
+    """One tidy table (states, gates, outputs, singular_values) of the trace for config + text."""
+    key = tuple(sorted(config.items()))
+    if st.session_state.get("own_model") is None or random_weights:
+        return _shared_frame(kind, key, text)
+    return _session_memo(("frame", kind, key, text), lambda: FRAMES[kind](trace_for(config, text)))
+
+
+@st.cache_data(max_entries=4 * MAX_TRACES, ttl=TTL, show_spinner=False)
+def _shared_frame(kind: str, config_key: ConfigKey, text: str) -> pd.DataFrame:
+    return FRAMES[kind](shared_trace(config_key, text))
+
+
+def graph(config: dict, text: str, level: str, rolled: bool) -> nx.DiGraph:
+    """The unrolled (or rolled) computation graph at "cell" or "op" level."""
+    key = tuple(sorted(config.items()))
+    if st.session_state.get("own_model") is None:
+        return _shared_graph(key, text, level, rolled)
+    return _session_memo(
+        ("graph", key, text, level, rolled),
+        lambda: _build_graph(trace_for(config, text), level, rolled),
+    )
+
+
+@st.cache_resource(max_entries=2 * MAX_TRACES, ttl=TTL, show_spinner=False)
+def _shared_graph(config_key: ConfigKey, text: str, level: str, rolled: bool) -> nx.DiGraph:
+    # A resource, not data: figures only read the graph, and copying it per rerun costs time.
+    return _build_graph(shared_trace(config_key, text), level, rolled)
+
+
+def _build_graph(trace: rnnviz.Trace, level: str, rolled: bool) -> nx.DiGraph:
+    from rnnviz import graph as graph_module
+
+    if rolled:
+        return graph_module.rolled_graph(trace, level=level)
+    return graph_module.build_graph(trace, level=level)

@@ -1,0 +1,94 @@
+"""Exports on every page: tables (CSV, Parquet), figures (PNG, SVG, HTML), the graph (JSON).
+
+Every file is made only when its button is clicked (st.download_button takes a callable): a PNG or
+SVG goes through kaleido and Chromium, 0.2-2 s each, which must never slow down a rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import networkx as nx
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer.figures.export import figure_to_bytes, find_browser, frame_to_bytes
+
+TABLE_FORMATS = {"csv": "text/csv", "parquet": "application/vnd.apache.parquet"}
+FIGURE_FORMATS = {"png": "image/png", "svg": "image/svg+xml", "html": "text/html"}
+
+
+def images_possible() -> bool:
+    """kaleido needs a Chromium; without one the PNG/SVG buttons are disabled, with the reason."""
+    return find_browser() is not None
+
+
+def graph_bytes(graph: nx.DiGraph) -> bytes:
+    from rnnviz.graph import graph_to_json
+
+    return graph_to_json(graph).encode("utf-8")
+
+
+def _lazy(make: Callable[[], bytes], what: str) -> Callable[[], bytes]:
+    """Wrap a file maker so a failure (e.g. no Chromium for kaleido) gives a readable file
+    instead of a traceback: the download then contains the reason."""
+
+    def run() -> bytes:
+        try:
+            return make()
+        except Exception as exc:  # noqa: BLE001 - any failure must reach the user as text
+            return f"Could not make {what}: {type(exc).__name__}: {exc}\n".encode()
+
+    return run
+
+
+def panel(
+    name: str,
+    *,
+    frames: dict[str, pd.DataFrame] | None = None,
+    figures: dict[str, go.Figure] | None = None,
+    graph: nx.DiGraph | None = None,
+) -> None:
+    """An "Export" expander with one download button per file; `name` prefixes file names."""
+    with st.expander("Export", icon=":material/download:"):
+        for label, frame in (frames or {}).items():
+            columns = st.columns(len(TABLE_FORMATS))
+            for column, (fmt, mime) in zip(columns, TABLE_FORMATS.items(), strict=True):
+                column.download_button(
+                    f"{label} table ({fmt.upper()})",
+                    data=_lazy(lambda f=frame, x=fmt: frame_to_bytes(f, x), f"the {fmt} table"),
+                    file_name=f"rnnviz-{name}-{_slug(label)}.{fmt}",
+                    mime=mime,
+                    on_click="ignore",
+                    key=f"dl-{name}-{_slug(label)}-{fmt}",
+                )
+        images = images_possible()
+        for label, fig in (figures or {}).items():
+            columns = st.columns(len(FIGURE_FORMATS))
+            for column, (fmt, mime) in zip(columns, FIGURE_FORMATS.items(), strict=True):
+                no_browser = fmt != "html" and not images
+                column.download_button(
+                    f"{label} figure ({fmt.upper()})",
+                    data=_lazy(lambda f=fig, x=fmt: figure_to_bytes(f, x), f"the {fmt} figure"),
+                    file_name=f"rnnviz-{name}-{_slug(label)}.{fmt}",
+                    mime=mime,
+                    on_click="ignore",
+                    key=f"dl-{name}-{_slug(label)}-fig-{fmt}",
+                    disabled=no_browser,
+                    help="Needs Chromium on the server (kaleido)." if no_browser else None,
+                )
+        if graph is not None:
+            st.download_button(
+                "Graph (JSON, node-link)",
+                data=_lazy(lambda: graph_bytes(graph), "the graph"),
+                file_name=f"rnnviz-{name}-graph.json",
+                mime="application/json",
+                on_click="ignore",
+                key=f"dl-{name}-graph",
+            )
+        st.caption("Files are made when you click. The camera icon on a chart saves an SVG too.")
+
+
+def _slug(label: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in label.lower()).strip("-")

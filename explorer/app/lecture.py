@@ -1,0 +1,75 @@
+"""Lecture mode: projector-sized type (static CSS) and the guided walk through the lecture's topics.
+
+Each topic is a preset view: sidebar settings (applied when the lecturer steps to it, so they can
+still change the sentence live) plus which page's view to show, and its explanation in
+assets/lecture-<n>.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from explorer.app import controls
+
+# Static CSS written here, never built from user text: bigger type for a lecture hall.
+LARGE_TYPE_CSS = """
+<style>
+html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
+[data-testid="stSidebar"] label p { font-size: 1.1rem; }
+[data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
+h1 { font-size: 2.6rem !important; }
+h2, h3 { font-size: 1.9rem !important; }
+.katex { font-size: 1.5em !important; }
+code { font-size: 1.1rem; }
+</style>
+"""
+
+
+def apply_style(large_font: bool) -> None:
+    if large_font:
+        st.html(LARGE_TYPE_CSS)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """One step of the guided walk: a title, the sidebar values it sets, the view it shows."""
+
+    title: str
+    view: str  # "unroll" | "states" | "gradients" | "compare" | "patterns"
+    preset: dict = field(default_factory=dict)  # sidebar key -> value (others go to default)
+
+
+LONG_RANGE = controls.PRESETS["Long-range agreement"]
+TOPICS: tuple[Topic, ...] = (
+    Topic("Modeling sequences", "states", {"text": controls.DEFAULT_TEXT}),
+    Topic("The RNN abstraction: s_t = R(s_{t-1}, x_t), y_t = O(s_t)", "unroll", {}),
+    Topic(
+        "Usage patterns: acceptor, transducer, encoder, encoder-decoder",
+        "patterns",
+        {"pattern": "transducer"},
+    ),
+    Topic("Bidirectional RNNs", "unroll", {"bidir": True, "pattern": "transducer"}),
+    Topic("A concrete example: the Elman RNN", "unroll", {"cell": "elman", "act": "tanh"}),
+    Topic(
+        "The vanishing gradient problem",
+        "gradients",
+        {"cell": "elman", "text": LONG_RANGE, "hidden": 16, "input": 16},
+    ),
+    Topic(
+        "Long short-term memory (and the GRU)",
+        "compare",
+        {"cell": "lstm", "text": LONG_RANGE, "hidden": 16, "input": 16},
+    ),
+)
+
+
+def apply_topic(index: int) -> None:
+    """Reset the sidebar, then set this topic's preset (called from a button callback, before
+    the sidebar widgets are drawn, so setting their keys is allowed)."""
+    controls.reset_to_defaults(keep=("big",))
+    for key, value in TOPICS[index].preset.items():
+        st.session_state[key] = value
+    st.session_state["topic"] = index + 1

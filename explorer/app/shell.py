@@ -1,0 +1,78 @@
+"""The frame around every page: warm-up, navigation, the shared sidebar, URL sync.
+
+streamlit_app.py calls `main()`; pages read the sidebar's Settings with `controls.current()`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+import streamlit as st
+
+from explorer.app import cache, controls, lecture, messages, url_state
+
+PAGES = (
+    # (module under explorer.pages, title, url path, icon)
+    ("unroll", "Unroll", "unroll", ":material/account_tree:"),
+    ("states", "States", "states", ":material/grid_on:"),
+    ("gradients", "Gradient flow", "gradients", ":material/trending_down:"),
+    ("compare", "Compare cells", "compare", ":material/compare:"),
+    ("patterns", "Patterns", "patterns", ":material/call_split:"),
+    ("lecture", "Lecture walk", "lecture", ":material/school:"),
+    ("model", "Your own model", "model", ":material/upload_file:"),
+)
+LAB = ("lab", "Lab", "lab", ":material/science:")
+
+
+def _page_modules() -> list[tuple]:
+    """Our pages, plus the lab page when explorer/pages/lab.py exists and imports cleanly."""
+    entries = list(PAGES)
+    if importlib.util.find_spec("explorer.pages.lab") is not None:
+        entries.append(LAB)
+    return entries
+
+
+def _make_pages() -> list[st.Page]:
+    pages = []
+    for index, (module_name, title, url_path, icon) in enumerate(_page_modules()):
+        try:
+            module = importlib.import_module(f"explorer.pages.{module_name}")
+        except ImportError:
+            if module_name == "lab":
+                continue  # the lab page is optional; the others must import
+            raise
+        pages.append(
+            st.Page(module.render, title=title, url_path=url_path, icon=icon, default=index == 0)
+        )
+    return pages
+
+
+def page_params() -> list[url_state.Param]:
+    """URL parameters owned by pages (dropped from the URL when their page is not shown)."""
+    params: list[url_state.Param] = []
+    for module_name, *_ in _page_modules():
+        try:
+            module = importlib.import_module(f"explorer.pages.{module_name}")
+        except ImportError:
+            continue
+        for param in getattr(module, "PARAMS", ()):
+            if param.key not in {p.key for p in params}:
+                params.append(param)
+    return params
+
+
+def main() -> None:
+    """One full run of the app."""
+    st.set_page_config(page_title="rnnviz: RNNs unrolled", page_icon="🔁", layout="wide")
+    cache.warm_up()
+    navigation = st.navigation(_make_pages())
+    url_state.begin_run()
+    extra = page_params()
+    url_state.check_unknown({p.key for p in (*controls.SIDEBAR_PARAMS, *extra)})
+    settings = controls.render_sidebar()
+    lecture.apply_style(settings.large_font)
+    controls.publish(settings)
+    messages.show_url_notes()
+    navigation.run()
+    url_state.finish_run((*controls.SIDEBAR_PARAMS, *extra), extra)

@@ -1,0 +1,116 @@
+"""Your own model: read an uploaded torch nn.RNN/LSTM/GRU state_dict safely, or say what is wrong.
+
+torch.load runs with weights_only=True (no code in the file can run) and map_location="cpu". The
+result is kept in this session's st.session_state only, never in a shared cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import pickle
+import warnings
+
+import torch
+
+import rnnviz
+from explorer.app.controls import MAX_HIDDEN, MAX_INPUT, MAX_LAYERS
+
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+PROBE_TEXT = "John lives in Salt Lake City"
+
+
+class UploadError(rnnviz.RnnvizError):
+    """The uploaded file is not a usable RNN state_dict; the message says what to do."""
+
+
+def read_model(data: bytes, name: str) -> dict:
+    """The session's record of an uploaded model: name, digest, state_dict, config, summary."""
+    if not data:
+        raise UploadError(
+            "The file is empty. Save one with torch.save(rnn.state_dict(), 'rnn.pt')."
+        )
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(
+            f"The file is {len(data) / 2**20:.1f} MB; the explorer takes up to {MAX_UPLOAD_MB} MB. "
+            "Use the Python API (rnnviz.unroll(text, state_dict=...)) for bigger models."
+        )
+    state_dict = _strip_prefix(_load(data))
+    info = rnnviz.infer_config(state_dict)
+    _check_caps(info)
+    config = {k: info[k] for k in ("cell", "hidden_size", "input_size", "num_layers")}
+    config["bidirectional"] = bool(info["bidirectional"])
+    record = {
+        "name": name,
+        "digest": hashlib.sha256(data).hexdigest(),
+        "state_dict": state_dict,
+        "config": config,
+        "summary": _summary(name, config),
+    }
+    _probe(state_dict)
+    return record
+
+
+def _load(data: bytes) -> dict:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            loaded = torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
+    except pickle.UnpicklingError:
+        raise UploadError(
+            "This file holds Python objects besides tensors (a whole pickled model?), which are "
+            "not loaded for safety. Save only the weights: torch.save(rnn.state_dict(), 'rnn.pt')."
+        ) from None
+    except Exception:  # noqa: BLE001 - any unreadable file gets the same advice
+        raise UploadError(
+            "This is not a file saved by torch.save. Save the weights with "
+            "torch.save(rnn.state_dict(), 'rnn.pt') and upload that .pt file."
+        ) from None
+    if not isinstance(loaded, dict):
+        raise UploadError(
+            f"The file holds a {type(loaded).__name__}, not a state_dict (a dict of tensors)."
+        )
+    return loaded
+
+
+def _strip_prefix(state_dict: dict) -> dict:
+    """Accept a whole model's state_dict holding one RNN ("encoder.rnn.weight_ih_l0" ...): keep
+    the RNN's own entries and drop the prefix. Anything else is left to infer_config to judge."""
+    if "weight_ih_l0" in state_dict:
+        return state_dict
+    prefixes = [
+        k[: -len("weight_ih_l0")]
+        for k in state_dict
+        if isinstance(k, str) and k.endswith(".weight_ih_l0")
+    ]
+    if len(prefixes) != 1:
+        return state_dict
+    prefix = prefixes[0]
+    return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
+
+
+def _check_caps(info: dict) -> None:
+    limits = (("hidden_size", MAX_HIDDEN), ("input_size", MAX_INPUT), ("num_layers", MAX_LAYERS))
+    for field_name, cap in limits:
+        if info[field_name] > cap:
+            raise UploadError(
+                f"The model's {field_name} is {info[field_name]}; the explorer shows up to {cap}. "
+                "Use the Python API (rnnviz.unroll(text, state_dict=...)) for bigger models."
+            )
+
+
+def _probe(state_dict: dict) -> None:
+    """Run a short sentence through the model now, so a file that cannot run is refused here
+    (and the previous settings stay) rather than breaking every page afterwards."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rnnviz.unroll(PROBE_TEXT, state_dict=state_dict)
+
+
+def _summary(name: str, config: dict) -> str:
+    cell = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}[config["cell"]]
+    layout = f"{config['num_layers']} layer(s)" + (
+        ", bidirectional" if config["bidirectional"] else ""
+    )
+    return f"{cell}, H={config['hidden_size']}, D={config['input_size']}, {layout}"

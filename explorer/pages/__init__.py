@@ -1,0 +1,1 @@
+"""The explorer's pages; each module has `render()` (what st.navigation runs)."""

@@ -1,0 +1,70 @@
+"""Gradient flow: how much of the loss's gradient reaches each s_t, and why it vanishes."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import rnnviz
+from explorer.app import charts, controls, exports, guidance, loading, messages, url_state
+from explorer.app.controls import MAX_TOKENS, Settings
+from explorer.figures.gradients import decay_readout, gradient_flow_figure, singular_values_figure
+
+PARAMS = (
+    url_state.integer("t", 0, 0, MAX_TOKENS),  # 0 = the last step, T
+    url_state.flag("bound", True),
+)
+
+
+def render() -> None:
+    st.title("Gradient flow back through time")
+    guidance.show("gradients")
+    settings = controls.current()
+    url_state.seed(PARAMS)
+    trace = loading.load_trace(settings)
+    if trace is None:
+        return
+    view(settings, trace)
+
+
+def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
+    for param in PARAMS:
+        st.session_state.setdefault(prefix + param.key, param.default)
+    flow = trace.gradient_flow
+    directions = flow["direction"].unique().tolist()
+    for direction in directions:
+        label = "" if len(directions) == 1 else f"{direction.capitalize()} direction: "
+        st.markdown(f"**{label}**" + messages.plain(decay_readout(flow, direction=direction)))
+    _figures(settings, trace, prefix)
+
+
+@st.fragment
+def _figures(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
+    """The step slider and the two charts it drives rerun on their own."""
+    key = prefix + "t"
+    seq_len = trace.seq_len
+    if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
+        st.session_state[key] = seq_len
+    left, right = st.columns([3, 1])
+    if seq_len > 1:
+        left.slider("Highlight step t", 1, seq_len, key=key)
+    right.toggle("Show the theory (bound / forget product)", key=prefix + "bound")
+    t = st.session_state[key]
+    flow_fig = gradient_flow_figure(
+        trace.gradient_flow,
+        selected_t=t,
+        show_bound=st.session_state[prefix + "bound"],
+        large_font=settings.large_font,
+    )
+    charts.show(flow_fig, key=prefix + "flow")
+    sv = loading.load_frame("singular_values", settings)
+    if sv is None:
+        return
+    sv_fig = singular_values_figure(sv, selected_t=t, large_font=settings.large_font)
+    charts.show(sv_fig, key=prefix + "sv")
+    if not prefix:
+        exports.panel(
+            "gradients",
+            frames={"Gradient flow": trace.gradient_flow, "Singular values": sv},
+            figures={"Gradient flow": flow_fig, "Singular values": sv_fig},
+        )
+        url_state.sync(PARAMS)

@@ -1,0 +1,123 @@
+"""Unroll: the computation graph of s_t = R(s_{t-1}, x_t), y_t = O(s_t), stepped t = 1..T."""
+
+from __future__ import annotations
+
+import networkx as nx
+import streamlit as st
+
+import rnnviz
+from explorer.app import cache, charts, controls, exports, guidance, loading, messages, url_state
+from explorer.app.controls import MAX_TOKENS, Settings
+from explorer.figures.graph import graph_figure
+from rnnviz.formula import nested_formula
+
+LEVELS = ("cell", "op")
+VIEWS = ("unrolled", "rolled")
+PARAMS = (
+    url_state.choice("level", "cell", LEVELS),
+    url_state.choice("view", "unrolled", VIEWS),
+    url_state.flag("params", True),
+    url_state.integer("t", 0, 0, MAX_TOKENS),  # 0 = the last step, T
+)
+
+
+def render() -> None:
+    st.title("Unroll the recurrence")
+    guidance.show("unroll")
+    settings = controls.current()
+    url_state.seed(PARAMS)
+    trace = loading.load_trace(settings)
+    if trace is None:
+        return
+    view(settings, trace)
+
+
+def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
+    """The graph with its controls; `prefix` keeps widget keys apart when the lecture reuses it."""
+    for param in PARAMS:
+        st.session_state.setdefault(prefix + param.key, param.default)
+    left, middle, right = st.columns(3)
+    left.segmented_control(
+        "Graph level", LEVELS, key=prefix + "level", format_func=_level_label, required=True
+    )
+    middle.segmented_control("View", VIEWS, key=prefix + "view", required=True)
+    right.toggle("Show shared parameters (W, U, b)", key=prefix + "params")
+    level, rolled = (
+        st.session_state[prefix + "level"],
+        st.session_state[prefix + "view"] == "rolled",
+    )
+    graph = messages.guarded(
+        lambda: cache.graph(settings.config, settings.text, level, rolled), "Cannot draw the graph"
+    )
+    if graph is None:
+        return
+    if rolled:
+        fig = graph_figure(
+            graph,
+            show_params=st.session_state[prefix + "params"],
+            large_font=settings.large_font,
+            title="Rolled: one cell R with a loop s_{t-1} → s_t",
+        )
+        charts.show(fig, key=prefix + "rolled")
+        st.caption("The loop is what unrolling removes: switch View to 'unrolled'.")
+    else:
+        _stepper(settings, graph, trace.seq_len, tuple(trace.tokens), prefix)
+        _animation(graph, settings, prefix)
+    if not prefix:
+        exports.panel(
+            "unroll",
+            frames={"States": cache.frame("states", settings.config, settings.text)},
+            graph=graph,
+        )
+
+
+@st.fragment
+def _stepper(
+    settings: Settings, graph: nx.DiGraph, seq_len: int, tokens: tuple, prefix: str
+) -> None:
+    """Step buttons + slider: only this part reruns when t changes."""
+    key = prefix + "t"
+    if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
+        st.session_state[key] = seq_len
+    if seq_len > 1:
+        buttons = st.columns([1, 1, 1, 1, 4])
+        buttons[0].button("⏮ First", key=prefix + "first", on_click=_set, args=(key, 1))
+        buttons[1].button("◀ Back", key=prefix + "back", on_click=_move, args=(key, -1, seq_len))
+        buttons[2].button("Step ▶", key=prefix + "step", on_click=_move, args=(key, 1, seq_len))
+        buttons[3].button("Last ⏭", key=prefix + "last", on_click=_set, args=(key, seq_len))
+        st.slider("Step t", 1, seq_len, key=key)
+    t = st.session_state[key]
+    st.latex(nested_formula(t, "latex"))
+    st.text(f"x_{t} is the token {tokens[t - 1]!r}  (t = {t} of T = {seq_len})")
+    fig = graph_figure(
+        graph,
+        upto_t=t,
+        selected_t=t,
+        show_params=st.session_state[prefix + "params"],
+        large_font=settings.large_font,
+    )
+    charts.show(fig, key=prefix + "graph")
+    if not prefix:
+        url_state.sync(PARAMS)
+
+
+def _animation(graph: nx.DiGraph, settings: Settings, prefix: str) -> None:
+    """The same build-up as a Plotly animation: Play runs in the browser, no server round trip."""
+    try:
+        from explorer.figures.graph import unroll_animation_figure
+    except ImportError:
+        return
+    with st.expander("Watch it unroll (plays in your browser)", icon=":material/play_circle:"):
+        charts.show(unroll_animation_figure(graph), key=prefix + "animation")
+
+
+def _set(key: str, value: int) -> None:
+    st.session_state[key] = value
+
+
+def _move(key: str, delta: int, seq_len: int) -> None:
+    st.session_state[key] = min(max(st.session_state[key] + delta, 1), seq_len)
+
+
+def _level_label(level: str) -> str:
+    return {"cell": "cell (R as one box)", "op": "operations (gates inside R)"}[level]
