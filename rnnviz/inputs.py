@@ -13,12 +13,15 @@ from rnnviz.errors import RnnvizError
 
 # Words (letters/digits/underscore in any script, with inner apostrophes) or single other symbols.
 _WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
+# Lone surrogates cannot be encoded as UTF-8 (tables, JSON, the browser): shown as U+FFFD instead.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def tokenize(text: str, level: str = "word") -> list[str]:
     """Split text into tokens: words and punctuation (level="word") or characters ("char")."""
     if not isinstance(text, str):
         raise RnnvizError(f"Text must be a string, got {type(text).__name__}.")
+    text = _SURROGATE.sub("\ufffd", text)
     if level == "word":
         return _WORD.findall(text)
     if level == "char":
@@ -64,7 +67,8 @@ def prepare_inputs(source, config: UnrollConfig) -> tuple[tuple[str, ...], np.nd
         return tuple(tokens), embed(tokens, config.input_size, config.seed)
     if isinstance(source, Sequence) and source and all(isinstance(t, str) for t in source):
         _check_length(len(source), config)
-        return tuple(source), embed(source, config.input_size, config.seed)
+        tokens = tuple(_SURROGATE.sub("\ufffd", t) for t in source)
+        return tokens, embed(tokens, config.input_size, config.seed)
     try:
         inputs = np.asarray(source, dtype=np.float64)
     except (TypeError, ValueError) as exc:
