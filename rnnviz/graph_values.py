@@ -1,0 +1,112 @@
+"""Per-node numbers for the graph, read from a Trace: value norms and log10 gradient norms.
+
+Everything is computed vectorised once (arrays indexed [t-1, layer-1, direction]) so the builders
+only index. Gradients come only from `trace.gradient_flow`; where it has no number for a node
+(gates, inputs, outputs, s_0, layers it does not resolve) the value is NaN, never an estimate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnnviz.graph_parts import DIRECTION_LONG
+
+
+@dataclass(frozen=True)
+class NodeValues:
+    """Norms (T, L, K) per step, layer, direction unless noted; grads (T, L, K) log10 norms."""
+
+    x: np.ndarray  # (T,) ||x_t||
+    y: np.ndarray  # (T,) ||y_t||
+    s: np.ndarray  # ||s_t|| (LSTM: ||[h_t; c_t]||)
+    h: np.ndarray
+    c: np.ndarray | None  # LSTM only
+    pre: np.ndarray | None  # Elman pre-activation a_t
+    gates: dict[str, np.ndarray]
+    s0: np.ndarray  # (L, K) ||s_0||
+    h0: np.ndarray  # (L, K)
+    c0: np.ndarray | None  # (L, K)
+    step_loss: np.ndarray  # (T,)
+    loss: float
+    params: dict[tuple[str, int | None, int | None], float]  # (name, layer, direction) -> norm
+    grad_s: np.ndarray  # log10 ||dL/ds_t||
+    grad_h: np.ndarray  # log10 ||dL/dh_t||
+    grad_c: np.ndarray  # log10 ||dL/dc_t|| (NaN unless LSTM)
+
+
+def node_values(trace) -> NodeValues:
+    """All norms and gradients the graph shows, for one trace."""
+    cfg = trace.config
+    T, L, K, H = trace.seq_len, cfg.num_layers, cfg.num_directions, cfg.hidden_size
+    S = cfg.state_size
+    s = np.linalg.norm(trace.states.reshape(T, L, K, S), axis=-1)  # (T, L, K)
+    s0_blocks = trace.initial_state.reshape(L, K, S)  # (L, K, S)
+    return NodeValues(
+        x=np.linalg.norm(trace.inputs, axis=-1),
+        y=np.linalg.norm(trace.outputs, axis=-1),
+        s=s,
+        h=np.linalg.norm(trace.h, axis=-1),
+        c=None if trace.c is None else np.linalg.norm(trace.c, axis=-1),
+        pre=_preactivation_norms(trace),
+        gates={name: np.linalg.norm(v, axis=-1) for name, v in trace.gates.items()},
+        s0=np.linalg.norm(s0_blocks, axis=-1),
+        h0=np.linalg.norm(s0_blocks[..., :H], axis=-1),
+        c0=np.linalg.norm(s0_blocks[..., H:], axis=-1) if cfg.cell == "lstm" else None,
+        step_loss=np.abs(np.asarray(trace.step_losses, dtype=float)),
+        loss=float(trace.loss),
+        params=_param_norms(trace),
+        grad_s=_flow_array(trace, "log10_grad_norm"),
+        grad_h=_flow_array(trace, "log10_grad_h"),
+        grad_c=_flow_array(trace, "log10_grad_c"),
+    )
+
+
+def _preactivation_norms(trace) -> np.ndarray | None:
+    if trace.config.cell != "elman" or trace.preactivations is None:
+        return None
+    return np.linalg.norm(trace.preactivations, axis=-1)
+
+
+def _flow_array(trace, column: str) -> np.ndarray:
+    """gradient_flow[column] as (T, L, K). Rows without a layer column describe the whole stacked
+    state of one direction, so they are a per-layer number only when there is one layer."""
+    cfg = trace.config
+    T, L, K = trace.seq_len, cfg.num_layers, cfg.num_directions
+    out = np.full((T, L, K), np.nan)
+    flow = trace.gradient_flow
+    if column not in flow.columns:
+        return out
+    for k in range(K):
+        rows = flow[flow["direction"] == DIRECTION_LONG[k]]
+        t_index = rows["t"].to_numpy(dtype=int) - 1
+        values = rows[column].to_numpy(dtype=float)
+        if "layer" in flow.columns:
+            layer_index = rows["layer"].to_numpy(dtype=int) - 1
+            out[t_index, layer_index, k] = values
+        elif L == 1:
+            out[t_index, 0, k] = values
+    return out
+
+
+def _param_norms(trace) -> dict:
+    """Frobenius norms of W_ih, W_hh, b = [b_ih; b_hh] per layer/direction, and O = [W; b]."""
+    cfg = trace.config
+    named = dict(trace.rnn.named_parameters())
+    norms: dict[tuple[str, int | None, int | None], float] = {}
+    for layer in range(1, cfg.num_layers + 1):
+        for k in range(cfg.num_directions):
+            suffix = f"_l{layer - 1}" + ("_reverse" if k else "")
+            norms[("W_ih", layer, k)] = _norm(named["weight_ih" + suffix])
+            norms[("W_hh", layer, k)] = _norm(named["weight_hh" + suffix])
+            biases = [named[n + suffix] for n in ("bias_ih", "bias_hh") if n + suffix in named]
+            norms[("b", layer, k)] = math.hypot(*(_norm(b) for b in biases)) if biases else 0.0
+    head = np.concatenate([np.ravel(trace.head_weight), np.ravel(trace.head_bias)])
+    norms[("O", None, None)] = float(np.linalg.norm(head))
+    return norms
+
+
+def _norm(tensor) -> float:
+    return float(np.linalg.norm(tensor.detach().double().cpu().numpy()))
