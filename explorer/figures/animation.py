@@ -10,8 +10,10 @@ import networkx as nx
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures.graph import graph_traces, step_band, style_graph_layout
+from explorer.figures.axes import legend_on_top
+from explorer.figures.graph import step_band, style_graph_layout
 from explorer.figures.graph_data import GraphArrays, window
+from explorer.figures.graph_traces import graph_traces
 
 MAX_FRAMES = 60
 ANIMATION_MAX_NODES = 800  # frames repeat the graph once per step: keep each copy small
@@ -47,7 +49,7 @@ def _buttons(frame_ms: int) -> dict:
         "xanchor": "left",
         "y": 0,
         "yanchor": "top",
-        "pad": {"t": 40, "r": 10},
+        "pad": {"t": 115, "r": 10},  # under the slider, so neither hides the other
         "buttons": [
             {"label": "▶ Play", "method": "animate", "args": [None, play]},
             {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]},
@@ -63,8 +65,8 @@ def _slider(steps: list[int], large_font: bool) -> dict:
     }
     return {
         "active": 0,
-        "x": 0.18,
-        "len": 0.82,
+        "x": 0,
+        "len": 1.0,
         "y": 0,
         "yanchor": "top",
         "pad": {"t": 30},
@@ -108,6 +110,6 @@ def unroll_animation_figure(
         fig.add_shape(step_band(data, first))
     style_graph_layout(fig, data, title="Watch the RNN unroll" + note, large_font=large_font)
     fig.update_layout(updatemenus=[_buttons(frame_ms)], sliders=[_slider(steps, large_font)])
-    fig.update_layout(margin_b=170, height=(fig.layout.height or 400) + 110)
-    fig.update_layout(legend={"y": 1.0, "yanchor": "bottom", "x": 0})
+    fig.update_layout(margin_b=200, height=(fig.layout.height or 400) + 140)
+    legend_on_top(fig)
     return fig

@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import threading
+import warnings
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -42,7 +43,9 @@ def _to_image(fig: go.Figure, fmt: str, scale: float, width: int | None, height:
     global _server_started
     import kaleido
 
-    with _kaleido_lock:
+    with _kaleido_lock, warnings.catch_warnings():
+        # plotly passes kaleido options that a running server ignores, and says so each time.
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")
         image = fig.to_image(format=fmt, scale=scale, width=width, height=height)
         if not _server_started and hasattr(kaleido, "start_sync_server"):
             kaleido.start_sync_server(silence_warnings=True)

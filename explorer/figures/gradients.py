@@ -163,6 +163,10 @@ def decay_slope(flow: pd.DataFrame, direction: str = "forward") -> float:
     return float(slope)
 
 
+def _small(slope: float) -> str:
+    return "less than 0.001 decades" if abs(slope) < 0.0005 else f"{slope:+.3f} decades"
+
+
 def decay_readout(flow: pd.DataFrame, *, direction: str = "forward", steps: int = 10) -> str:
     """One plain-language sentence about how fast the gradient shrinks (or grows) per step."""
     slope = decay_slope(flow, direction)
@@ -175,7 +179,7 @@ def decay_readout(flow: pd.DataFrame, *, direction: str = "forward", steps: int 
     size = plain_number(total)
     if abs(slope) < FLAT_SLOPE:
         return (
-            f"The gradient keeps about the same size (it changes by {slope:+.3f} decades per step): "
+            f"The gradient keeps about the same size (it changes by {_small(slope)} per step): "
             f"after {steps} steps it is still about {size} times its size, neither vanishing nor "
             "exploding."
         )

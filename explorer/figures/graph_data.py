@@ -17,6 +17,7 @@ import numpy as np
 from explorer.figures.style import PARAM_EDGE_KINDS, PARAM_KINDS, escape, exact
 
 N_BUCKETS = 7  # edge colours: one line trace per bucket keeps the trace count small and fixed
+INPUT_KINDS = frozenset({"x", "input"})
 ARROW_BACKOFF = 0.22  # arrow tips stop this fraction of a typical edge before the node centre
 
 
@@ -49,6 +50,7 @@ class GraphArrays:
         is_param = np.array([k in PARAM_KINDS for k in kind], dtype=bool)
         t[is_param] = math.nan  # parameters are shared by every step: always visible
         labels = [escape(a.get("label", nid)) for nid, a in zip(ids, attrs, strict=True)]
+        labels = _with_tokens(labels, attrs, G.graph.get("tokens"))
         hover = [
             [
                 label,
@@ -90,8 +92,8 @@ class GraphArrays:
             edge_param=edge_param,
             edge_hover=edge_hover,
             grad_range=grad_range,
-            x_range=_padded(pos[:, 0], 0.7),
-            y_range=_padded(pos[:, 1], 0.6),
+            x_range=_padded(pos[:, 0], 1.5, 0.7),
+            y_range=_padded(pos[:, 1], 0.9, 0.6),
         )
 
     def visible_nodes(self, upto_t: int | None, show_params: bool) -> np.ndarray:
@@ -127,10 +129,34 @@ class GraphArrays:
         return tip_x, tip_y, tip_x - step * unit_x, tip_y - step * unit_y
 
 
-def _padded(values: np.ndarray, pad: float) -> tuple[float, float]:
+def _with_tokens(labels: list[str], attrs: list[dict], tokens) -> list[str]:
+    """'x_3' becomes 'x_3<br>in' (token escaped): the input node names the token it reads."""
+    if not tokens:
+        return labels
+    out = []
+    for label, a in zip(labels, attrs, strict=True):
+        t = a.get("t")
+        # Encoder inputs only: decoder inputs are primed (x'_k) and read target tokens.
+        if a.get("kind") in INPUT_KINDS and t is not None and a.get("label") == f"x_{t}":
+            label = (
+                f"{label}<br>{escape(_short(tokens[t - 1]))}" if 1 <= t <= len(tokens) else label
+            )
+        out.append(label)
+    return out
+
+
+def _short(token: object, limit: int = 10) -> str:
+    """A long token cut for the on-graph label (hover keeps it whole); cut before escaping."""
+    token = str(token)
+    return token if len(token) <= limit else token[: limit - 1] + "…"
+
+
+def _padded(values: np.ndarray, below: float, above: float) -> tuple[float, float]:
+    """Axis range around the values, with room for labels (parameter names sit left of their
+    nodes, token names under the inputs)."""
     if values.size == 0:
         return (-1.0, 1.0)
-    return float(values.min()) - pad, float(values.max()) + pad
+    return float(values.min()) - below, float(values.max()) + above
 
 
 def segments(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray):
