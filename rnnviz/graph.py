@@ -114,7 +114,14 @@ def window_graph(graph: nx.DiGraph, center_t: int, radius: int) -> nx.DiGraph:
             t = after_last
         if t is None or low <= t <= high:
             keep.append(node)
-    return graph.subgraph(keep).copy()
+    # Rebuilt by hand: subgraph().copy() does not keep the insertion order.
+    kept = set(keep)
+    window = nx.DiGraph(**graph.graph)
+    window.add_nodes_from((node, dict(graph.nodes[node])) for node in keep)
+    window.add_edges_from(
+        (u, v, dict(data)) for u, v, data in graph.edges(data=True) if u in kept and v in kept
+    )
+    return window
 
 
 def _add_network(parts: GraphParts, frame: Frame, pattern: str, values, trace, decoder_len: int):

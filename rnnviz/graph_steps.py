@@ -258,12 +258,13 @@ def add_op_step(parts: GraphParts, frame: Frame, layer: int, k: int, t: int) -> 
         )
     prev_out = frame.output_id(layer, k, frame.previous(k, t))
     inputs = step_inputs(frame, layer, t)
+    params = [frame.param_id(name, layer, k) for name in LAYER_PARAMS]
     for gid in gate_nodes.values():
         for tail, kind in inputs:
             parts.edge(tail, gid, kind)
         parts.edge(prev_out, gid, "recurrent", frame.delay(k))
-        for name in LAYER_PARAMS:
-            parts.edge(frame.param_id(name, layer, k), gid, "param")
+        for param in params:
+            parts.edge(param, gid, "param")
     if frame.cell == "lstm":
         _add_lstm_state(parts, frame, (layer, k, t), gate_nodes)
     else:
