@@ -92,7 +92,10 @@ def phase_diagram(
         gamma = ACTIVATION_GAMMA[act]
         for sigma in sigmas:
             rnn = centred_elman(float(sigma), act, hidden_size, seed)
-            trace = unroll(inputs, rnn=rnn, activation=act, output_size=1)
+            x = inputs.copy()  # (T, D)
+            # s_0 = 0 is not sigmoid's fixed point: x_1 = -b cancels the bias once, so s_1 = 0.5.
+            x[0] -= rnn.bias_hh_l0.detach().numpy()
+            trace = unroll(x, rnn=rnn, activation=act, output_size=1)
             rate = decay_rate(trace)  # decades per step, < 0: vanishing
             rows.append({
                 "activation": act,

@@ -204,8 +204,8 @@ class Trainer:
     def _diverged(self, what: str) -> bool:
         advice = ("turn on gradient clipping (e.g. clip = 1.0), lower the learning rate, or start "
                   "with a smaller sigma_max(W_hh)")  # fmt: skip
-        message = (f"Exploding gradient detected at step {self.steps + 1}: {what}. The update was "
-                   f"not applied; the model keeps its last finite weights. To fix it, {advice}.")  # fmt: skip
+        message = (f"Exploding gradient detected at step {self.steps + 1}: {what}. Training "
+                   f"stopped before applying that update. To fix it, {advice}.")  # fmt: skip
         self._finish("diverged", message)
         return False
 
