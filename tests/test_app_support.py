@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+import string
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "streamlit_app.py"
 PAGES = ("unroll", "states", "gradients", "compare", "patterns", "lecture", "model")
 TIMEOUT = 60
+_ESCAPE = re.compile(r"\\([" + re.escape(string.punctuation) + "])")
 
 
 def open_app(page: str = "unroll", query: dict | None = None, state: dict | None = None) -> AppTest:
@@ -64,7 +67,13 @@ def heatmaps(at: AppTest) -> list[dict]:
 
 
 def texts(at: AppTest, kind: str) -> list[str]:
-    """The values of every element of one kind: "error", "warning", "info", "markdown", ..."""
+    """The values of every element of one kind: "error", "warning", "info", "markdown", ...,
+    with the app's Markdown escapes (a backslash before punctuation) removed: what a reader sees."""
+    return [_ESCAPE.sub(r"\1", str(element.value)) for element in getattr(at, kind)]
+
+
+def raw_texts(at: AppTest, kind: str) -> list[str]:
+    """The values as sent to the browser (Markdown source, escapes included)."""
     return [str(element.value) for element in getattr(at, kind)]
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import rnnviz
 from explorer.app import cache, messages
-from explorer.app.controls import Settings
+from explorer.app.controls import MAX_TOKENS, Settings
+
+# The engine's own advice for a long text ("raise max_tokens") is for API users; here the cap is
+# the explorer's, so the message says that instead.
+TOO_LONG = f"The explorer reads at most {MAX_TOKENS:,} tokens; rnnviz.unroll in Python takes more."
 
 
 def load_trace(
@@ -19,6 +23,7 @@ def load_trace(
     trace = messages.guarded(
         lambda: cache.trace_for(config, settings.text, random_weights=random_weights),
         "Cannot unroll this input",
+        hint={"max_tokens": TOO_LONG},
     )
     if trace is not None:
         messages.show_trace_warnings(trace)

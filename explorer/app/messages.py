@@ -36,12 +36,14 @@ def warning(message: str) -> None:
     st.warning(plain(message), icon=":material/warning:")
 
 
-def guarded(compute: Callable[[], T], what: str) -> T | None:
-    """Run an engine call; on bad input show its message and return None (the page goes on)."""
+def guarded(compute: Callable[[], T], what: str, hint: dict[str, str] | None = None) -> T | None:
+    """Run an engine call; on bad input show its message and return None (the page goes on).
+    `hint` maps a word in the engine's message to a sentence added after it."""
     try:
         return compute()
     except rnnviz.RnnvizError as exc:
-        error(f"{what}: {exc}")
+        extra = [text for word, text in (hint or {}).items() if word in str(exc)]
+        error(" ".join([f"{what}: {exc}", *extra]))
     except MemoryError:
         error(
             f"{what}: this needs more memory than the server has. Use a shorter text or fewer units."
@@ -52,10 +54,8 @@ def guarded(compute: Callable[[], T], what: str) -> T | None:
 def show_trace_warnings(trace: rnnviz.Trace) -> None:
     """NaN/inf or overflow in a run: say so, and what to do about it."""
     for text in trace.warnings:
-        warning(
-            f"{text} The numbers past that point are not meaningful. Lower the scale value "
-            "(or the spectral radius) in the sidebar, or pick another init."
-        )
+        # The engine's message names the step and the fix; the sidebar is where to apply it.
+        warning(f"{text} (Sidebar: lower the scale value under Weights.)")
 
 
 def show_url_notes() -> None:

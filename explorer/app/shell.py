@@ -73,6 +73,8 @@ def main() -> None:
     settings = controls.render_sidebar()
     lecture.apply_style(settings.large_font)
     controls.publish(settings)
-    messages.show_url_notes()
+    notices = st.container()  # at the top of the page, filled after the page read its params
     navigation.run()
     url_state.finish_run((*controls.SIDEBAR_PARAMS, *extra), extra)
+    with notices:
+        messages.show_url_notes()
