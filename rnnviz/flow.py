@@ -4,12 +4,12 @@ For one direction the stacked state s_t = [s_t^(1); ...; s_t^(L)] obeys s_t = R(
 Walking from the last step back, two things ride the vector-Jacobian products of `cells.vjp`:
 
 * the gradient g_t = dL/ds_t = (direct loss term at t) + g_{t+1} J_{t+1}, one row;
-* the transfer matrix P_t = ds_T/ds_t = P_{t+1} J_{t+1}, kept as the rows Sigma V^T of its SVD.
+* the transfer matrix P_t = ds_T/ds_t = P_{t+1} J_{t+1}, kept as rows m with P = Q m (see Transfer).
 
 Both are renormalised every step and the log10 of the scale accumulated, so a norm of 10^-2000 comes out
 as -2000. P_t's singular directions below EPS_RANK * sigma_max are dropped: float64 already carries
-errors of that size in every direction of a plain product, and dropping them shrinks the SVD from S×S to
-the few directions that survive (Lyapunov spectra spread fast), which is what makes long runs cheap.
+errors of that size in every direction of a plain product, and dropping them shrinks m from S×S to the
+few directions that survive (Lyapunov spectra spread fast), which is what makes long runs cheap.
 """
 
 from __future__ import annotations
@@ -82,19 +82,20 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
     h_cols = np.concatenate([np.arange(layer * S, layer * S + H) for layer in range(n // S)])
     c_cols = np.setdiff1d(np.arange(n), h_cols)
     g, g_log = np.zeros(n), -np.inf  # true gradient = g * 10**g_log
-    m, m_log = np.eye(n), 0.0  # true transfer P = (orthonormal) @ m * 10**m_log
+    transfer = Transfer(n)
     previous = None
     for t in chain_order(T, stack.direction):
         if previous is not None:
-            both = stack.step_vjp(previous, np.vstack([g[None], m]))  # one VJP for all rows
-            g, m = both[0], both[1:]
-            m, m_log = _truncate(m, m_log)
+            both = stack.step_vjp(
+                previous, np.vstack([g[None], transfer.rows])
+            )  # one VJP, all rows
+            g = both[0]
+            transfer.advance(both[1:])
         g, g_log = _add_scaled(g, g_log, direct[t])
         grad[t] = g_log + log10_norm(g)
         grad_h[t] = g_log + log10_norm(g[h_cols])
         grad_c[t] = g_log + log10_norm(g[c_cols]) if stack.cell == "lstm" else np.nan
-        jac[t] = m_log if m.size else -np.inf
-        fro[t] = m_log + log10_norm(m) if m.size else -np.inf
+        jac[t], fro[t] = transfer.log10_norms()
         previous = t
     return {
         "log10_grad_norm": grad,
@@ -127,15 +128,78 @@ def _add_scaled(v: np.ndarray, log: float, extra: np.ndarray) -> tuple[np.ndarra
     return total / norm, top + np.log10(norm)
 
 
-def _truncate(m: np.ndarray, log: float) -> tuple[np.ndarray, float]:
-    """Re-diagonalise the transfer rows, drop directions float64 cannot resolve, renormalise."""
-    if not np.isfinite(m).all():
-        return np.full((1, m.shape[1]), np.nan), np.nan
-    _, sigma, vt = np.linalg.svd(m, full_matrices=False)
-    if sigma.size == 0 or sigma[0] == 0.0:
-        return np.zeros((0, m.shape[1])), -np.inf
-    keep = sigma > sigma[0] * EPS_RANK
-    return (sigma[keep, None] / sigma[0]) * vt[keep], log + np.log10(sigma[0])
+class Transfer:
+    """P_t = ds_T/ds_t as rows m with P = Q @ m * 10**log (Q orthonormal columns, never formed).
+
+    Each step: m <- m J (the VJP), rescale to unit Frobenius norm (exact and cheap), and find sigma_max
+    by power iteration on m m^T warm-started from the last step's top left singular vector (the left
+    singular vectors of J_T ... J_{t+1} settle as t moves back, so 1-3 iterations usually suffice).
+    Every RESVD steps, or when the iteration is slow, a full SVD re-diagonalises m and drops the
+    directions below EPS_RANK * sigma_max.
+    """
+
+    RESVD = 16
+    MAX_POWER_STEPS = 30
+
+    def __init__(self, n: int):
+        self.rows = np.eye(n)  # (r, n)
+        self.log = 0.0
+        self.log_fro = 0.5 * np.log10(n)
+        self.sigma = 1.0  # sigma_max(rows)
+        self.u = np.eye(n, 1)[:, 0]  # top left singular vector of rows
+        self.steps = 0
+
+    def log10_norms(self) -> tuple[float, float]:
+        if np.isnan(self.log):
+            return np.nan, np.nan
+        if self.rows.shape[0] == 0 or self.sigma == 0.0:
+            return -np.inf, -np.inf
+        return self.log + np.log10(self.sigma), self.log_fro
+
+    def advance(self, rows: np.ndarray) -> None:
+        self.steps += 1
+        fro = np.linalg.norm(rows)
+        if not np.isfinite(fro) or fro == 0.0:
+            self._dead(fro)
+            return
+        self.rows = rows / fro
+        self.log += np.log10(fro)
+        self.log_fro = self.log
+        if self.steps % self.RESVD == 0 or not self._power_iteration():
+            self._resvd()
+
+    def _power_iteration(self) -> bool:
+        u, sigma = self.u, 0.0
+        for _ in range(self.MAX_POWER_STEPS):
+            w = self.rows.T @ u  # (n,)
+            new = np.linalg.norm(w)  # a lower bound on sigma_max that rises to it
+            v = self.rows @ w
+            norm = np.linalg.norm(v)
+            if norm == 0.0:
+                return False
+            u = v / norm
+            if new - sigma <= 1e-15 * new:
+                self.u, self.sigma = u, new
+                return True
+            sigma = new
+        return False
+
+    def _resvd(self) -> None:
+        _, sv, vt = np.linalg.svd(self.rows, full_matrices=False)
+        keep = sv > sv[0] * EPS_RANK
+        # Scale is carried in log: rows become Sigma V^T / sigma_max, whose top left vector is e_1.
+        self.rows = (sv[keep, None] / sv[0]) * vt[keep]
+        self.log += np.log10(sv[0])
+        self.log_fro = self.log + 0.5 * np.log10(np.sum((sv[keep] / sv[0]) ** 2))
+        self.sigma = 1.0
+        self.u = np.eye(self.rows.shape[0], 1)[:, 0]
+
+    def _dead(self, fro: float) -> None:
+        """The product became exactly 0 (-inf from now on) or NaN/inf (NaN from now on)."""
+        self.rows = np.zeros((0, self.rows.shape[1]))
+        if fro != 0.0:
+            self.log = self.log_fro = np.nan
+            self.sigma = np.nan
 
 
 def cumulative_log10_forget(forget: np.ndarray, direction: int) -> np.ndarray:

@@ -1,0 +1,123 @@
+"""Full trace vs the naive way, T in {50, 1000, 10000}, H = 128, Elman and LSTM.
+
+The naive way: a float32 loop over torch's cell with retain_grad on every h_t and one backward. It
+yields only ||dL/dh_t|| and underflows to 0 after a few dozen Elman steps. The full trace:
+rnnviz.unroll, float64, every gradient_flow column (grad norms, spectral and Frobenius norms of
+ds_T/ds_t, Pascanu's bound / forget-gate product) in log space; per-step singular values are lazy
+and timed apart. Each measurement runs in its own process, so its peak RSS is its own.
+
+    .venv/bin/python benchmarks/engine_trace.py            # all cases (about 2 minutes)
+    .venv/bin/python benchmarks/engine_trace.py --quick    # T in {50, 1000}
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+H = 128
+
+
+def naive(cell: str, T: int) -> dict:
+    import torch
+
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    step = torch.nn.LSTMCell(H, H) if cell == "lstm" else torch.nn.RNNCell(H, H)
+    head = torch.nn.Linear(H, 4)
+    x = torch.randn(T, 1, H)
+    start = time.perf_counter()
+    h = torch.zeros(1, H)
+    c = torch.zeros(1, H)
+    hs = []
+    for t in range(T):
+        if cell == "lstm":
+            h, c = step(x[t], (h, c))
+        else:
+            h = step(x[t], h)
+        h.retain_grad()
+        hs.append(h)
+    loss = torch.nn.functional.cross_entropy(head(h), torch.tensor([1]))
+    loss.backward()
+    norms = torch.stack([s.grad.norm() for s in hs])
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "zeros": int((norms == 0).sum())}
+
+
+def full(cell: str, T: int, with_sv: bool) -> dict:
+    import numpy as np
+    import torch
+
+    import rnnviz
+
+    torch.set_num_threads(1)
+    tokens = [f"w{i % 97}" for i in range(T)]
+    rnnviz.unroll(tokens[:5], cell=cell, hidden_size=H, input_size=H)  # warm imports and caches
+    start = time.perf_counter()
+    trace = rnnviz.unroll(tokens, cell=cell, hidden_size=H, input_size=H, max_tokens=T)
+    seconds = time.perf_counter() - start
+    out = {
+        "seconds": seconds,
+        "zeros": int(np.isneginf(trace.flow()["log10_grad_norm"]).sum()),
+        "min_log10_grad": float(trace.flow()["log10_grad_norm"].min()),
+    }
+    if with_sv:
+        start = time.perf_counter()
+        trace.step_singular_values  # noqa: B018 - computed on first access
+        out["sv_seconds"] = time.perf_counter() - start
+    return out
+
+
+def child(args) -> None:
+    result = (
+        naive(args.cell, args.T) if args.method == "naive" else full(args.cell, args.T, args.sv)
+    )
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(method: str, cell: str, T: int, sv: bool = False) -> dict:
+    cmd = [sys.executable, __file__, "--child", method, "--cell", cell, "--T", str(T)]
+    out = subprocess.run(cmd + (["--sv"] if sv else []), capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--child", choices=["naive", "full"])
+    parser.add_argument("--cell", default="lstm")
+    parser.add_argument("--T", type=int, default=50)
+    parser.add_argument("--sv", action="store_true")
+    args = parser.parse_args()
+    if args.child:
+        args.method = args.child
+        child(args)
+        return
+    lengths = (50, 1000) if args.quick else (50, 1000, 10000)
+    print(f"H={H}, one thread, float32 naive vs float64 full trace (times in s, memory peak RSS)")
+    print(
+        f"{'cell':6} {'T':>6} {'naive s':>8} {'naive 0s':>8} {'full s':>8} {'ratio':>6} "
+        f"{'full 0s':>7} {'min log10':>9} {'sv s':>7} {'naive MB':>8} {'full MB':>8}"
+    )
+    for cell in ("elman", "lstm"):
+        for T in lengths:
+            n = min((measure("naive", cell, T) for _ in range(3)), key=lambda r: r["seconds"])
+            f = min(
+                (measure("full", cell, T, sv=T <= 1000) for _ in range(1 if T > 1000 else 3)),
+                key=lambda r: r["seconds"],
+            )
+            print(
+                f"{cell:6} {T:>6} {n['seconds']:>8.3f} {n['zeros']:>8} {f['seconds']:>8.3f} "
+                f"{f['seconds'] / n['seconds']:>6.2f} {f['zeros']:>7} {f['min_log10_grad']:>9.1f} "
+                f"{f.get('sv_seconds', float('nan')):>7.2f} {n['peak_mb']:>8.0f} {f['peak_mb']:>8.0f}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
