@@ -39,3 +39,27 @@ def named(fig: go.Figure, name: str) -> go.Scatter:
     matches = [trace for trace in fig.data if trace.name == name]
     assert len(matches) == 1, [trace.name for trace in fig.data]
     return matches[0]
+
+
+def strings_in(value) -> list[str]:
+    """Every string anywhere in a figure's JSON-like dict (text, hover, ticks, titles, frames)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in strings_in(v)]
+    if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.dtype == object):
+        return [s for v in value for s in strings_in(v)]
+    return []
+
+
+def assert_no_markup_from(fig: go.Figure, tokens) -> None:
+    """No user token reaches the figure as raw HTML; each appears escaped somewhere."""
+    import html
+
+    strings = strings_in(fig.to_plotly_json())
+    for token in tokens:
+        if html.escape(token) == token:
+            continue
+        if "<" in token:  # raw markup must never appear
+            assert not any(token in s for s in strings), token
+        assert any(html.escape(token) in s for s in strings), token  # shown, as text

@@ -50,7 +50,9 @@ def test_elman_shows_pascanu_bound_and_lstm_shows_forget_product():
 def test_x_axis_is_labelled_with_steps_and_tokens_and_selected_step_is_shaded():
     trace = sentence_trace("lstm")
     fig = gradient_flow_figure(trace.gradient_flow, selected_t=3)
-    assert list(fig.layout.xaxis.ticktext) == [f"{t}:{tok}" for t, tok in enumerate(trace.tokens, 1)]
+    assert list(fig.layout.xaxis.ticktext) == [
+        f"{t}:{tok}" for t, tok in enumerate(trace.tokens, 1)
+    ]
     assert fig.layout.xaxis.title.text == "time step t"
     bands = [(s.x0, s.x1) for s in fig.layout.shapes if s.type == "rect"]
     assert bands == [(2.5, 3.5)]
@@ -112,7 +114,9 @@ def test_singular_values_show_band_median_and_unit_line():
     fig = singular_values_figure(sv, selected_t=2)
     median = sv.groupby("t")["value"].median().to_numpy()
     np.testing.assert_allclose(floats(named(fig, "median σ").y), median)
-    np.testing.assert_allclose(floats(named(fig, "largest σ").y), trace.step_singular_values[0, :, 0])
+    np.testing.assert_allclose(
+        floats(named(fig, "largest σ").y), trace.step_singular_values[0, :, 0]
+    )
     assert named(fig, "smallest σ").fill == "tonexty"
     assert list(named(fig, "σ = 1: the step keeps the norm").y) == [1.0, 1.0]
     assert fig.layout.yaxis.type == "log"

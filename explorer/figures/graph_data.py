@@ -49,14 +49,16 @@ class GraphArrays:
         kind = np.array([str(a.get("kind", "node")) for a in attrs], dtype=object)
         is_param = np.array([k in PARAM_KINDS for k in kind], dtype=bool)
         t[is_param] = math.nan  # parameters are shared by every step: always visible
-        labels = [escape(a.get("label", nid)) for nid, a in zip(ids, attrs, strict=True)]
-        labels = _with_tokens(labels, attrs, G.graph.get("tokens"))
+        names = [escape(a.get("label", nid)) for nid, a in zip(ids, attrs, strict=True)]
+        tokens = G.graph.get("tokens")
+        labels = _with_tokens(names, attrs, tokens, " ", limit=None)  # hover: the whole token
+        text = _with_tokens(names, attrs, tokens, "<br>", limit=10)  # on the graph: cut short
         hover = [
             [
                 label,
                 "shared by all t" if math.isnan(ti) else str(int(ti)),
-                escape(a.get("layer")),
-                escape(a.get("direction")),
+                _or_dash(a.get("layer")),
+                _or_dash(a.get("direction")),
                 exact(a.get("value_norm", math.nan)),
                 exact(a.get("grad_log10", math.nan)),
             ]
@@ -85,7 +87,7 @@ class GraphArrays:
             t=t,
             kind=kind,
             hover=hover,
-            text=labels,
+            text=text,
             tail=tail,
             head=head,
             edge_grad=edge_grad,
@@ -129,26 +131,32 @@ class GraphArrays:
         return tip_x, tip_y, tip_x - step * unit_x, tip_y - step * unit_y
 
 
-def _with_tokens(labels: list[str], attrs: list[dict], tokens) -> list[str]:
-    """'x_3' becomes 'x_3<br>in' (token escaped): the input node names the token it reads."""
+def _with_tokens(
+    labels: list[str], attrs: list[dict], tokens, sep: str, limit: int | None
+) -> list[str]:
+    """'x_3' becomes 'x_3<sep>in' (token escaped): the input node names the token it reads."""
     if not tokens:
         return labels
     out = []
     for label, a in zip(labels, attrs, strict=True):
         t = a.get("t")
         # Encoder inputs only: decoder inputs are primed (x'_k) and read target tokens.
-        if a.get("kind") in INPUT_KINDS and t is not None and a.get("label") == f"x_{t}":
-            label = (
-                f"{label}<br>{escape(_short(tokens[t - 1]))}" if 1 <= t <= len(tokens) else label
-            )
+        encoder_input = a.get("kind") in INPUT_KINDS and a.get("label") == f"x_{t}"
+        if encoder_input and 1 <= t <= len(tokens):
+            label = f"{label}{sep}{escape(_short(tokens[t - 1], limit))}"
         out.append(label)
     return out
 
 
-def _short(token: object, limit: int = 10) -> str:
+def _or_dash(value: object) -> str:
+    """Hover text for an attribute a node may lack (inputs have no layer)."""
+    return "–" if value is None else escape(value)
+
+
+def _short(token: object, limit: int | None) -> str:
     """A long token cut for the on-graph label (hover keeps it whole); cut before escaping."""
     token = str(token)
-    return token if len(token) <= limit else token[: limit - 1] + "…"
+    return token if limit is None or len(token) <= limit else token[: limit - 1] + "…"
 
 
 def _padded(values: np.ndarray, below: float, above: float) -> tuple[float, float]:
