@@ -100,17 +100,21 @@ def test_selected_step_is_shaded_behind_its_nodes():
 
 
 @pytest.mark.parametrize(
-    ("pattern", "loss_steps"),
-    [("acceptor", [6]), ("transducer", [1, 2, 3, 4, 5, 6])],
+    ("pattern", "title", "loss_nodes"),
+    [
+        ("acceptor", "acceptor: loss ★ at t = 6", 1),
+        ("transducer", "transducer: losses ★ at t = 1..6", 7),  # one per step, and their sum
+        ("encoder-decoder", "encoder-decoder: losses ★ at decoder steps 1..6", 7),
+    ],
 )
-def test_pattern_figure_marks_where_losses_attach(pattern, loss_steps):
+def test_pattern_figure_marks_where_losses_attach(pattern, title, loss_nodes):
     trace = rnnviz.unroll("John lives in Salt Lake City", cell="elman", pattern=pattern)
     fig = pattern_figure(build_graph(trace), pattern=pattern)
     losses = named(fig, KIND_STYLES["loss"]["name"])
     assert losses.marker.symbol == "star"
     assert losses.marker.color == KIND_STYLES["loss"]["color"]
-    assert fig.layout.title.text.startswith(f"{pattern}: loss ★ at t={loss_steps[0]}")
-    assert len(losses.x) == len(loss_steps) + (1 if pattern == "transducer" else 0)
+    assert fig.layout.title.text == title
+    assert len(losses.x) == loss_nodes
 
 
 def test_large_graphs_are_windowed_and_stay_fast():
@@ -124,6 +128,9 @@ def test_large_graphs_are_windowed_and_stay_fast():
     shown_t = {int(r[1]) for t in node_traces(fig) for r in t.customdata if r[1].isdigit()}
     assert 1000 in shown_t
     assert elapsed < 2.0, elapsed
+    building = graph_figure(G, upto_t=1500, selected_t=1500, max_nodes=600)
+    shown_t = {int(r[1]) for t in node_traces(building) for r in t.customdata if r[1].isdigit()}
+    assert max(shown_t) == 1500 and len(shown_t) > 100  # the window ends at upto_t
 
 
 def test_animation_has_a_frame_per_step_on_fixed_axes():

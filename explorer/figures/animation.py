@@ -11,8 +11,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures.axes import legend_on_top
-from explorer.figures.graph import step_band, style_graph_layout
 from explorer.figures.graph_data import GraphArrays, window
+from explorer.figures.graph_layout import step_band, style_graph_layout
 from explorer.figures.graph_traces import graph_traces
 
 MAX_FRAMES = 60

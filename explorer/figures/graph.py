@@ -4,47 +4,16 @@ carry, shared parameters dashed, loss nodes as stars. Trace building lives in gr
 from __future__ import annotations
 
 import networkx as nx
-import numpy as np
 import plotly.graph_objects as go
 
+from explorer.figures.animation import unroll_animation_figure
 from explorer.figures.graph_data import GraphArrays, window
+from explorer.figures.graph_layout import step_band, style_graph_layout
 from explorer.figures.graph_traces import graph_traces
-from explorer.figures.style import HIGHLIGHT_FILL, apply_theme, escape
+from explorer.figures.style import escape
 
 MAX_NODES = 1_500
-
-
-def step_band(data: GraphArrays, t: int | None) -> dict | None:
-    """A shaded rectangle (layout shape) behind every node of step t."""
-    if t is None or not np.any(data.t == t):
-        return None
-    xs = data.x[data.t == t]
-    return {
-        "type": "rect",
-        "xref": "x",
-        "yref": "paper",
-        "x0": xs.min() - 0.35,
-        "x1": xs.max() + 0.35,
-        "y0": 0,
-        "y1": 1,
-        "fillcolor": HIGHLIGHT_FILL,
-        "line": {"width": 0},
-        "layer": "below",
-    }
-
-
-def style_graph_layout(fig: go.Figure, data: GraphArrays, *, title: str, large_font: bool) -> None:
-    """Fixed ranges (nothing jumps while the graph builds up), no axes, legend under the plot."""
-    height = int(np.clip(160 + 90 * (data.y_range[1] - data.y_range[0]), 380, 900))
-    height = int(height * 1.25) if large_font else height  # room for the bigger legend
-    apply_theme(fig, title=title, large_font=large_font, height=height)
-    fig.update_xaxes(range=list(data.x_range), visible=False, autorange=False)
-    fig.update_yaxes(range=list(data.y_range), visible=False, autorange=False)
-    fig.update_layout(
-        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
-        hovermode="closest",
-        dragmode="pan",
-    )
+__all__ = ["graph_figure", "pattern_figure", "unroll_animation_figure"]  # the pages import here
 
 
 def graph_figure(
@@ -59,8 +28,9 @@ def graph_figure(
 ) -> go.Figure:
     """The unrolled DAG; steps after `upto_t` hidden on fixed axes, `selected_t` shaded.
 
-    Past `max_nodes` nodes only a window of steps around `selected_t` (or `upto_t`) is drawn."""
-    G, note = window(G, max_nodes, selected_t if selected_t is not None else upto_t)
+    Past `max_nodes` nodes only a window of steps up to `upto_t`, around `selected_t`, is drawn."""
+    center = selected_t if selected_t is not None else upto_t
+    G, note = window(G, max_nodes, center, last_t=upto_t)
     data = GraphArrays.from_graph(G)
     fig = go.Figure(
         graph_traces(data, upto_t=upto_t, show_params=show_params, large_font=large_font)
@@ -78,13 +48,29 @@ def pattern_figure(
     G: nx.DiGraph, *, pattern: str, large_font: bool = False, **options
 ) -> go.Figure:
     """graph_figure for one usage pattern, titled with where its losses attach (★ nodes)."""
-    losses = sorted(
-        {
-            a["t"]
-            for _, a in G.nodes(data=True)
-            if a.get("kind") == "loss" and a.get("t") is not None
-        }
-    )
-    where = ", ".join(f"t={t}" for t in losses[:8]) + (" …" if len(losses) > 8 else "")
-    title = f"{escape(pattern)}: loss ★ at {where}" if losses else f"{escape(pattern)}: no loss"
-    return graph_figure(G, large_font=large_font, title=title, **options)
+    return graph_figure(G, large_font=large_font, title=loss_title(G, pattern), **options)
+
+
+def loss_title(G: nx.DiGraph, pattern: str) -> str:
+    """'transducer: losses ★ at t = 1..6'; decoder steps (t > T) are named as such."""
+    T = G.graph.get("seq_len") or max((a["t"] or 0) for _, a in G.nodes(data=True))
+    steps = {a["t"] for _, a in G.nodes(data=True) if a.get("kind") == "loss" and a["t"]}
+    encoder = sorted(t for t in steps if t <= T)
+    decoder = sorted(t - T for t in steps if t > T)
+    parts = [f"t = {_ranges(encoder)}"] if encoder else []
+    parts += [f"decoder steps {_ranges(decoder)}"] if decoder else []
+    if not parts:
+        return f"{escape(pattern)}: no loss attached"
+    noun = "loss" if len(steps) == 1 else "losses"
+    return f"{escape(pattern)}: {noun} ★ at {' and '.join(parts)}"
+
+
+def _ranges(values: list[int]) -> str:
+    """[1, 2, 3, 5] -> '1..3, 5'."""
+    runs: list[list[int]] = []
+    for v in values:
+        if runs and v == runs[-1][-1] + 1:
+            runs[-1].append(v)
+        else:
+            runs.append([v])
+    return ", ".join(f"{r[0]}..{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs)

@@ -173,10 +173,12 @@ def segments(x0: np.ndarray, y0: np.ndarray, x1: np.ndarray, y1: np.ndarray):
     return np.column_stack([x0, x1, gap]).ravel(), np.column_stack([y0, y1, gap]).ravel()
 
 
-def window(G: nx.DiGraph, max_nodes: int, center_t: int | None) -> tuple[nx.DiGraph, str]:
-    """At most `max_nodes` nodes: a contiguous range of steps around `center_t`, plus timeless nodes.
-
-    Returns the (sub)graph and a note for the title ("" when nothing was cut)."""
+def window(
+    G: nx.DiGraph, max_nodes: int, center_t: int | None, last_t: int | None = None
+) -> tuple[nx.DiGraph, str]:
+    """At most `max_nodes` nodes: a contiguous range of steps around `center_t` (none after
+    `last_t`), plus timeless nodes. Returns the (sub)graph and a note for the title ("" when
+    nothing was cut)."""
     if G.number_of_nodes() <= max_nodes:
         return G, ""
     steps: dict[int, list[str]] = {}
@@ -186,7 +188,8 @@ def window(G: nx.DiGraph, max_nodes: int, center_t: int | None) -> tuple[nx.DiGr
             timeless.append(nid)
         else:
             steps.setdefault(int(attrs["t"]), []).append(nid)
-    ts = sorted(steps)
+    every = sorted(steps)
+    ts = [t for t in every if last_t is None or t <= last_t] or every
     center = ts[-1] if center_t is None else min(max(center_t, ts[0]), ts[-1])
     lo = hi = ts.index(center) if center in steps else len(ts) - 1
     budget = max_nodes - len(timeless) - len(steps[ts[lo]])
@@ -200,4 +203,4 @@ def window(G: nx.DiGraph, max_nodes: int, center_t: int | None) -> tuple[nx.DiGr
         if not grown:
             break
     kept = timeless + [nid for t in ts[lo : hi + 1] for nid in steps[t]]
-    return G.subgraph(kept), f" (showing t = {ts[lo]}..{ts[hi]} of {ts[0]}..{ts[-1]})"
+    return G.subgraph(kept), f" (showing t = {ts[lo]}..{ts[hi]} of {every[-1]} steps)"

@@ -140,7 +140,7 @@ def _min_gap(x: np.ndarray, y: np.ndarray) -> float:
 def _nodes(data: GraphArrays, mask: np.ndarray, kind: str, large_font: bool) -> go.Scatter:
     idx = np.flatnonzero(mask & (data.kind == kind))
     style = kind_style(kind)
-    size = (24 if large_font else 17) * (1.5 if style["symbol"] == "star" else 1.0)
+    size = (24 if large_font else 17) * (1.3 if style["symbol"] == "star" else 1.0)
     labelled = int(mask.sum()) <= MAX_LABELLED_NODES
     text, where = _node_text(data, idx, kind) if labelled else (None, "top center")
     return go.Scatter(
