@@ -18,7 +18,17 @@ def read(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def show(name: str, *, expanded: bool = True, label: str = "How to read this page") -> None:
-    """The guidance in an expander, open by default so a first-time reader sees it."""
-    with st.expander(label, expanded=expanded, icon=":material/menu_book:"):
-        st.markdown(read(name))
+def split(text: str) -> tuple[str, str]:
+    """(lead paragraph, the rest): the lead is always shown, the rest folds away."""
+    lead, _, rest = text.strip().partition("\n\n")
+    return lead, rest.strip()
+
+
+def show(name: str, *, expanded: bool = False, label: str = "How to read this page") -> None:
+    """The lead paragraph above the charts, the detailed reading guide in an expander below it
+    (so the first screen shows the figure, not only prose)."""
+    lead, rest = split(read(name))
+    st.markdown(lead)
+    if rest:
+        with st.expander(label, expanded=expanded, icon=":material/menu_book:"):
+            st.markdown(rest)

@@ -19,6 +19,7 @@ import streamlit as st
 
 WARNINGS_KEY = "_url_warnings"
 ACTIVE_KEY = "_url_active_params"
+RUN_DEFAULTS_KEY = "_url_run_defaults"  # defaults that depend on the data, e.g. t = T
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,15 @@ def seed(params: Sequence[Param]) -> None:
             _note(f"URL parameter `{param.key}` was not valid ({reason}); using the default.")
 
 
-def sync(params: Sequence[Param]) -> None:
-    """After the widgets: write the current values into the URL, leaving defaults out."""
+def sync(params: Sequence[Param], defaults: dict | None = None) -> None:
+    """After the widgets: write the current values into the URL, leaving defaults out.
+    `defaults` overrides a parameter's default for this run (the step t: the last step, T)."""
+    run_defaults = st.session_state.setdefault(RUN_DEFAULTS_KEY, {})
+    run_defaults.update(defaults or {})
     for param in params:
         value = st.session_state.get(param.key, param.default)
         present = param.key in st.query_params
-        if value == param.default or value is None:
+        if value in (param.default, run_defaults.get(param.key, param.default)) or value is None:
             if present:
                 del st.query_params[param.key]
             continue
@@ -123,6 +127,13 @@ def sync(params: Sequence[Param]) -> None:
 def begin_run() -> None:
     """Start a run: forget which parameters were active (pages register theirs via `seed`)."""
     st.session_state[ACTIVE_KEY] = set()
+    st.session_state[RUN_DEFAULTS_KEY] = {}
+
+
+def set_run_default(key: str, value) -> None:
+    """This run's default for a parameter whose natural default depends on the data (t = T):
+    a value equal to it is left out of the URL."""
+    st.session_state.setdefault(RUN_DEFAULTS_KEY, {})[key] = value
 
 
 def finish_run(known: Sequence[Param], page_params: Sequence[Param]) -> None:

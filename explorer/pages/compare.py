@@ -96,7 +96,7 @@ def _linked(settings: Settings, flows: dict, states: dict, seq_len: int, prefix:
             figures[f"{name} h"] = fig
     if not prefix:
         exports.panel("compare", frames=_flows_table(flows), figures=figures)
-        url_state.sync(PARAMS)
+        url_state.sync(PARAMS, defaults={"t": seq_len})
 
 
 def _flows_table(flows: dict) -> dict:

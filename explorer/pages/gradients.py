@@ -32,8 +32,8 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
     flow = trace.gradient_flow
     directions = flow["direction"].unique().tolist()
     for direction in directions:
-        label = "" if len(directions) == 1 else f"{direction.capitalize()} direction: "
-        st.markdown(f"**{label}**" + messages.plain(decay_readout(flow, direction=direction)))
+        label = f"**{direction.capitalize()} direction:** " if len(directions) > 1 else ""
+        st.markdown(label + messages.plain(decay_readout(flow, direction=direction)))
     _figures(settings, trace, prefix)
 
 
@@ -44,10 +44,14 @@ def _figures(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
     seq_len = trace.seq_len
     if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
         st.session_state[key] = seq_len
-    left, right = st.columns([3, 1])
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
     if seq_len > 1:
         left.slider("Highlight step t", 1, seq_len, key=key)
-    right.toggle("Show the theory (bound / forget product)", key=prefix + "bound")
+    right.toggle(
+        "Theory line",
+        key=prefix + "bound",
+        help="Elman: Pascanu's bound (γ·σ_max(W_hh))^(T−t). LSTM: the product of forget gates.",
+    )
     t = st.session_state[key]
     flow_fig = gradient_flow_figure(
         trace.gradient_flow,
@@ -67,4 +71,4 @@ def _figures(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
             frames={"Gradient flow": trace.gradient_flow, "Singular values": sv},
             figures={"Gradient flow": flow_fig, "Singular values": sv_fig},
         )
-        url_state.sync(PARAMS)
+        url_state.sync(PARAMS, defaults={"t": seq_len})

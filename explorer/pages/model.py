@@ -13,7 +13,7 @@ OWN_KEY = "own_model"
 
 def render() -> None:
     st.title("Your own model")
-    guidance.show("model")
+    guidance.show("model", expanded=True, label="How to save and upload a model")
     upload = st.file_uploader(
         "State dict of a torch nn.RNN, nn.LSTM or nn.GRU (.pt or .pth)",
         type=["pt", "pth"],

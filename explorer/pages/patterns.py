@@ -17,10 +17,10 @@ PARAMS = (
     url_state.flag("pbidir", False),
 )
 PATTERN_LABELS = {
-    "acceptor": "Acceptor (loss at the end)",
-    "transducer": "Transducer (loss at every step)",
-    "encoder": "Encoder (s_T feeds another model)",
-    "encoder-decoder": "Encoder-decoder",
+    "acceptor": "acceptor",
+    "transducer": "transducer",
+    "encoder": "encoder",
+    "encoder-decoder": "encoder–decoder",
 }
 
 

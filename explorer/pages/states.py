@@ -108,4 +108,6 @@ def _selected_step(seq_len: int, prefix: str) -> int:
         st.session_state[key] = seq_len
     if seq_len > 1:
         st.slider("Highlight step t", 1, seq_len, key=key)
+    if not prefix:
+        url_state.set_run_default("t", seq_len)
     return st.session_state[key]

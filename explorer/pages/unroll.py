@@ -8,10 +8,12 @@ import streamlit as st
 import rnnviz
 from explorer.app import cache, charts, controls, exports, guidance, loading, messages, url_state
 from explorer.app.controls import MAX_TOKENS, Settings
-from explorer.figures.graph import graph_figure
+from explorer.figures import graph_figure, unroll_animation_figure
 from rnnviz.formula import nested_formula
 
 LEVELS = ("cell", "op")
+FIRST, BACK = ":material/first_page:", ":material/chevron_left:"
+STEP, LAST = ":material/chevron_right:", ":material/last_page:"
 VIEWS = ("unrolled", "rolled")
 PARAMS = (
     url_state.choice("level", "cell", LEVELS),
@@ -80,12 +82,14 @@ def _stepper(
     if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
         st.session_state[key] = seq_len
     if seq_len > 1:
-        buttons = st.columns([1, 1, 1, 1, 4])
-        buttons[0].button("⏮ First", key=prefix + "first", on_click=_set, args=(key, 1))
-        buttons[1].button("◀ Back", key=prefix + "back", on_click=_move, args=(key, -1, seq_len))
-        buttons[2].button("Step ▶", key=prefix + "step", on_click=_move, args=(key, 1, seq_len))
-        buttons[3].button("Last ⏭", key=prefix + "last", on_click=_set, args=(key, seq_len))
-        st.slider("Step t", 1, seq_len, key=key)
+        buttons = st.columns([1, 1, 1, 1, 4], vertical_alignment="bottom")
+        step = {"on_click": _move, "width": "stretch"}
+        jump = {"on_click": _set, "width": "stretch"}
+        buttons[0].button("First", key=prefix + "first", args=(key, 1), icon=FIRST, **jump)
+        buttons[1].button("Back", key=prefix + "back", args=(key, -1, seq_len), icon=BACK, **step)
+        buttons[2].button("Step", key=prefix + "step", args=(key, 1, seq_len), icon=STEP, **step)
+        buttons[3].button("Last", key=prefix + "last", args=(key, seq_len), icon=LAST, **jump)
+        buttons[4].slider("Step t", 1, seq_len, key=key)
     t = st.session_state[key]
     st.latex(nested_formula(t, "latex"))
     st.text(f"x_{t} is the token {tokens[t - 1]!r}  (t = {t} of T = {seq_len})")
@@ -98,17 +102,16 @@ def _stepper(
     )
     charts.show(fig, key=prefix + "graph")
     if not prefix:
-        url_state.sync(PARAMS)
+        url_state.sync(PARAMS, defaults={"t": seq_len})
 
 
 def _animation(graph: nx.DiGraph, settings: Settings, prefix: str) -> None:
     """The same build-up as a Plotly animation: Play runs in the browser, no server round trip."""
-    try:
-        from explorer.figures.graph import unroll_animation_figure
-    except ImportError:
-        return
     with st.expander("Watch it unroll (plays in your browser)", icon=":material/play_circle:"):
-        charts.show(unroll_animation_figure(graph), key=prefix + "animation")
+        fig = unroll_animation_figure(
+            graph, large_font=settings.large_font, show_params=st.session_state[prefix + "params"]
+        )
+        charts.show(fig, key=prefix + "animation")
 
 
 def _set(key: str, value: int) -> None:
@@ -120,4 +123,4 @@ def _move(key: str, delta: int, seq_len: int) -> None:
 
 
 def _level_label(level: str) -> str:
-    return {"cell": "cell (R as one box)", "op": "operations (gates inside R)"}[level]
+    return {"cell": "cells", "op": "operations"}[level]
