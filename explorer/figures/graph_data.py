@@ -18,7 +18,7 @@ from explorer.figures.style import PARAM_EDGE_KINDS, PARAM_KINDS, escape, exact
 
 N_BUCKETS = 7  # edge colours: one line trace per bucket keeps the trace count small and fixed
 INPUT_KINDS = frozenset({"x", "input"})
-ARROW_BACKOFF = 0.22  # arrow tips stop this fraction of a typical edge before the node centre
+ARROW_BACKOFF = 0.16  # arrow tips stop this fraction of a typical edge before the node centre
 
 
 @dataclass

@@ -16,7 +16,7 @@ from explorer.figures.graph_data import N_BUCKETS, GraphArrays, segments
 from explorer.figures.style import GRADIENT_SCALE, MISSING_GREY, escape, kind_style
 
 MAX_LABELLED_NODES = 250  # past this, node names only in hover (text would overlap)
-PARAM_EDGE_COLOR = "rgba(110, 110, 110, 0.35)"  # faint: many dashed lines overlap the lanes
+PARAM_EDGE_COLOR = "rgba(110, 110, 110, 0.28)"  # faint: many dashed lines overlap the lanes
 CROWDED_GAP = 0.35  # nodes closer than this (x units = time steps) get a one-letter label
 MAX_HOVER_EDGES = 4_000  # past this, edges get no hover points (keeps the figure light)
 NODE_HOVER = (

@@ -1,0 +1,182 @@
+"""The Lab's figures: pure functions from the Lab's DataFrames to Plotly figures (no streamlit, torch).
+
+- training_curves_figure: held-out score against training step, with the guessing baseline.
+- gradient_picture_figure: training step x t heatmap of log10 ||dL/ds_t|| (RNNbow's view).
+- gradient_norm_figure: the gradient norm before clipping, per evaluation window, with the threshold.
+- lag_sweep_figure: final score against lag for each cell.
+- phase_diagram_figure: measured decay rate against sigma_max * gamma, beside Pascanu's bound.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from explorer.figures.style import (
+    CELL_COLORS,
+    DIVERGING_SCALE,
+    GREY,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILLION,
+    apply_theme,
+    escape,
+)
+
+RUN_COLORS = (CELL_COLORS["lstm"], CELL_COLORS["elman"], CELL_COLORS["gru"], ORANGE, PURPLE, SKY)
+METRIC_TITLES = {"mse": "held-out MSE", "accuracy": "held-out accuracy"}
+GRADIENT_TITLE = "log10 ||dL/ds_t||"
+
+
+def _run_color(name: str, index: int) -> str:
+    return CELL_COLORS.get(str(name).lower(), RUN_COLORS[index % len(RUN_COLORS)])
+
+
+def training_curves_figure(
+    histories: dict[str, pd.DataFrame],
+    *,
+    metric: str,
+    baseline: float,
+    success: float | None = None,
+    large_font: bool = False,
+) -> go.Figure:
+    """One line per run (name -> history with `step`, `metric`), the baseline dashed."""
+    fig = go.Figure()
+    for index, (name, history) in enumerate(histories.items()):
+        fig.add_trace(go.Scatter(
+            x=history["step"], y=history["metric"], mode="lines+markers", name=escape(name),
+            line={"color": _run_color(name, index), "width": 3}, marker={"size": 5},
+            hovertemplate="step %{x}<br>" + METRIC_TITLES[metric] + " %{y:.4g}<extra>%{fullData.name}</extra>",
+        ))  # fmt: skip
+    what = "predicting the mean" if metric == "mse" else "guessing"
+    fig.add_hline(y=baseline, line={"color": GREY, "dash": "dash"},
+                  annotation_text=f"baseline ({what}) {baseline:.3g}")  # fmt: skip
+    if success is not None:
+        fig.add_hline(y=success, line={"color": VERMILLION, "dash": "dot"},
+                      annotation_text=f"solved {'below' if metric == 'mse' else 'from'} {success:g}",
+                      annotation_position="bottom right")  # fmt: skip
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text=METRIC_TITLES[metric], type="log" if metric == "mse" else "linear")
+    return apply_theme(fig, title=f"{METRIC_TITLES[metric].capitalize()} during training",
+                       large_font=large_font, height=380)  # fmt: skip
+
+
+def gradient_picture_figure(
+    picture: pd.DataFrame, *, title: str = "How far back the gradient reaches", large_font=False
+) -> go.Figure:
+    """Heatmap: x = t (1..T, the loss is at T), y = training step, colour = log10 ||dL/ds_t||."""
+    steps = sorted(picture["step"].unique())
+    ts = sorted(picture["t"].unique())
+    grid = picture.pivot_table(index="step", columns="t", values="log10_grad_norm", aggfunc="first")
+    z = grid.reindex(index=steps, columns=ts).to_numpy(dtype=float)  # (steps, T)
+    exact_zero = np.isneginf(z)
+    z = np.where(np.isfinite(z), z, np.nan)
+    finite = z[np.isfinite(z)]
+    low = float(np.floor(finite.min())) if finite.size else -1.0
+    high = float(np.ceil(finite.max())) if finite.size else 0.0
+    fig = go.Figure(go.Heatmap(
+        x=ts, y=steps, z=z, zmin=low, zmax=max(high, low + 1), colorscale="Viridis",
+        colorbar={"title": {"text": GRADIENT_TITLE}},
+        hovertemplate="t = %{x}<br>training step %{y}<br>log10 ||dL/ds_t|| = %{z:.2f}<extra></extra>",
+    ))  # fmt: skip
+    fig.update_xaxes(title_text="time step t (the loss is read at t = T)")
+    fig.update_yaxes(title_text="training step")
+    if exact_zero.any():
+        fig.add_annotation(text=f"{int(exact_zero.sum())} cell(s) blank: the gradient is exactly 0",
+                           xref="paper", yref="paper", x=0, y=-0.22, showarrow=False)  # fmt: skip
+    return apply_theme(fig, title=title, large_font=large_font, height=380)
+
+
+def gradient_norm_figure(
+    histories: dict[str, pd.DataFrame], *, clip: float | None = None, large_font: bool = False
+) -> go.Figure:
+    """The largest gradient norm (before clipping) in each evaluation window, log scale."""
+    fig = go.Figure()
+    for index, (name, history) in enumerate(histories.items()):
+        norms = history["grad_norm"].where(np.isfinite(history["grad_norm"]))
+        fig.add_trace(go.Scatter(
+            x=history["step"], y=norms, mode="lines+markers", name=escape(name),
+            line={"color": _run_color(name, index), "width": 3},
+            hovertemplate="step %{x}<br>||grad|| %{y:.4g}<extra>%{fullData.name}</extra>",
+        ))  # fmt: skip
+    if clip is not None:
+        fig.add_hline(y=clip, line={"color": VERMILLION, "dash": "dot"},
+                      annotation_text=f"clipping threshold {clip:g}")  # fmt: skip
+    fig.update_xaxes(title_text="training step")
+    fig.update_yaxes(title_text="gradient norm before clipping", type="log")
+    return apply_theme(
+        fig, title="Gradient norm during training", large_font=large_font, height=360
+    )
+
+
+def lag_sweep_figure(
+    sweep: pd.DataFrame, *, metric: str, success: float, large_font: bool = False
+) -> go.Figure:
+    """Final score against lag, one line per cell; filled markers = solved, open = failed."""
+    fig = go.Figure()
+    for index, (cell, rows) in enumerate(sweep.groupby("cell", sort=False)):
+        rows = rows.groupby("lag", as_index=False).agg(metric=("metric", "median"),
+                                                        solved=("solved", "mean"))  # fmt: skip
+        fig.add_trace(go.Scatter(
+            x=rows["lag"], y=rows["metric"], mode="lines+markers", name=escape(cell),
+            line={"color": _run_color(cell, index), "width": 3},
+            marker={"size": 12, "symbol": ["circle" if s >= 0.5 else "circle-open" for s in rows["solved"]]},
+            customdata=rows["solved"],
+            hovertemplate="lag %{x}<br>" + METRIC_TITLES[metric] + " %{y:.4g}<br>solved in %{customdata:.0%} of seeds<extra>%{fullData.name}</extra>",
+        ))  # fmt: skip
+    baseline = float(sweep["baseline"].iloc[0]) if len(sweep) else math.nan
+    fig.add_hline(y=baseline, line={"color": GREY, "dash": "dash"},
+                  annotation_text=f"baseline {baseline:.3g}")  # fmt: skip
+    fig.add_hline(y=success, line={"color": VERMILLION, "dash": "dot"},
+                  annotation_text=f"solved threshold {success:g}", annotation_position="bottom right")  # fmt: skip
+    fig.update_xaxes(title_text="lag (steps between the deciding input and the output)")
+    fig.update_yaxes(title_text=f"final {METRIC_TITLES[metric]}",
+                     type="log" if metric == "mse" else "linear")  # fmt: skip
+    return apply_theme(fig, title="Which cell still learns as the lag grows",
+                       large_font=large_font, height=400)  # fmt: skip
+
+
+def phase_diagram_figure(diagram: pd.DataFrame, *, large_font: bool = False) -> go.Figure:
+    """Left: regime map (activation x sigma_max*gamma, colour = measured decades per step).
+    Right: measured rate and Pascanu's log10(gamma * sigma_max) against sigma_max * gamma."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.12,
+                        subplot_titles=("Measured decay rate (blue: vanishing, red: exploding)",
+                                        "Measured against Pascanu's bound"))  # fmt: skip
+    activations = list(dict.fromkeys(diagram["activation"]))
+    products = sorted(diagram["sigma_gamma"].round(6).unique())
+    grid = diagram.assign(sg=diagram["sigma_gamma"].round(6)).pivot_table(
+        index="activation", columns="sg", values="measured_rate", aggfunc="first")  # fmt: skip
+    z = grid.reindex(index=activations, columns=products).to_numpy(dtype=float)  # (A, P)
+    bound = float(np.nanmax(np.abs(z))) if np.isfinite(z).any() else 1.0
+    fig.add_trace(go.Heatmap(
+        x=products, y=activations, z=z, zmid=0.0, zmin=-bound, zmax=bound,
+        colorscale=DIVERGING_SCALE, colorbar={"title": {"text": "decades/step"}, "x": 0.44},
+        hovertemplate="%{y}, sigma_max*gamma = %{x:.3g}<br>measured %{z:.4f} decades/step<extra></extra>",
+    ), row=1, col=1)  # fmt: skip
+    fig.add_vline(x=1.0, line={"color": "black", "width": 2, "dash": "dash"}, row=1, col=1)
+    for index, act in enumerate(activations):
+        rows = diagram[diagram["activation"] == act].sort_values("sigma_gamma")
+        color = RUN_COLORS[index % len(RUN_COLORS)]
+        fig.add_trace(go.Scatter(
+            x=rows["sigma_gamma"], y=rows["measured_rate"], mode="lines+markers",
+            name=f"measured, {escape(act)}", line={"color": color, "width": 3},
+            customdata=rows["sigma_max"],
+            hovertemplate="sigma_max %{customdata:.3g}<br>rate %{y:.4f}<extra>%{fullData.name}</extra>",
+        ), row=1, col=2)  # fmt: skip
+    pascanu = diagram.drop_duplicates("sigma_gamma").sort_values("sigma_gamma")
+    fig.add_trace(go.Scatter(
+        x=pascanu["sigma_gamma"], y=pascanu["pascanu_rate"], mode="lines",
+        name="Pascanu: log10(gamma * sigma_max)", line={"color": GREY, "dash": "dash", "width": 2},
+    ), row=1, col=2)  # fmt: skip
+    fig.add_hline(y=0.0, line={"color": "black", "width": 1}, row=1, col=2)
+    fig.add_vline(x=1.0, line={"color": "black", "width": 2, "dash": "dash"}, row=1, col=2)
+    fig.update_xaxes(title_text="sigma_max(W_hh) * gamma")
+    fig.update_yaxes(title_text="activation", row=1, col=1)
+    fig.update_yaxes(title_text="decades per step (slope of log10 ||ds_T/ds_t||)", row=1, col=2)
+    return apply_theme(fig, title="Vanishing or exploding: the phase boundary sigma_max * gamma = 1",
+                       large_font=large_font, height=430)  # fmt: skip

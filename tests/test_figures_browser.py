@@ -1,0 +1,60 @@
+"""What only a browser shows: the animation really plays, and no user token runs as script.
+
+Uses the session `browser` fixture (headless Debian Chromium; skipped without it) on the figure's
+own offline HTML export, so no app server is needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from figure_cases import hostile_trace, sentence_trace
+
+from explorer.figures import figure_to_bytes, graph_figure, unroll_animation_figure
+from rnnviz.graph import build_graph
+
+pytestmark = pytest.mark.browser
+
+# Points drawn in the node traces (arrays arrive base64-typed, so read plotly's own point count).
+NODE_COUNT = """() => document.querySelector('.js-plotly-plot')._fullData
+    .filter(t => t.hovertemplate && t.hovertemplate.includes('customdata[5]'))
+    .reduce((n, t) => n + (t._length || 0), 0)"""
+
+
+def open_figure(browser, tmp_path, fig):
+    path = tmp_path / "figure.html"
+    path.write_bytes(figure_to_bytes(fig, "html"))
+    page = browser.new_page()
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(path.as_uri())
+    page.wait_for_selector(".js-plotly-plot .main-svg")
+    return page, dialogs
+
+
+def test_play_adds_steps_in_the_browser(browser, tmp_path):
+    G = build_graph(sentence_trace("lstm"))
+    page, _ = open_figure(browser, tmp_path, unroll_animation_figure(G, frame_ms=100))
+    try:
+        before = page.evaluate(NODE_COUNT)
+        page.get_by_text("▶ Play").click()
+        page.wait_for_function(f"({NODE_COUNT})() === {G.number_of_nodes()}", timeout=10_000)
+        assert 0 < before < G.number_of_nodes()
+        last = len(
+            page.evaluate("() => document.querySelector('.js-plotly-plot')._transitionData._frames")
+        )
+        active = "document.querySelector('.js-plotly-plot').layout.sliders[0].active"
+        page.wait_for_function(f"() => {active} === {last - 1}")  # the slider followed
+    finally:
+        page.close()
+
+
+def test_hostile_tokens_render_as_text_and_run_nothing(browser, tmp_path):
+    page, dialogs = open_figure(browser, tmp_path, graph_figure(build_graph(hostile_trace())))
+    try:
+        labels = page.locator(".js-plotly-plot text").all_text_contents()
+        assert any("<script>a…" in label for label in labels)  # visible as literal text
+        assert any("<b>bold</…" in label for label in labels)
+        assert dialogs == []  # alert(1) never ran
+        assert page.locator(".js-plotly-plot script").count() == 0
+    finally:
+        page.close()
