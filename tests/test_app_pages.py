@@ -167,3 +167,12 @@ def test_lecture_mode_injects_only_the_static_css():
     bodies = [str(h.proto.body) for h in at.get("html")]
     assert bodies == [LARGE_TYPE_CSS.strip()]
     assert charts(at)[0]["layout"]["font"]["size"] == 20
+
+
+def test_a_link_to_a_topic_shows_its_preset_unless_the_url_sets_the_sidebar():
+    at = open_app("lecture", query={"topic": "6"})
+    assert_clean(at)
+    assert at.title[0].value.startswith("6.")
+    assert "keys" in at.session_state["text"] and at.session_state["hidden"] == 16
+    at = open_app("lecture", query={"topic": "6", "text": "my own words"})
+    assert at.session_state["text"] == "my own words"

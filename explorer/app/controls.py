@@ -31,6 +31,7 @@ PRESETS = {
 }
 DEFAULT_TEXT = PRESETS["John lives in Salt Lake City"]
 SCALINGS = ("factor", "spectral radius", "largest singular value")
+PENDING_KEY = "_pending_preset"
 # Sidebar keys that an uploaded model decides (key -> rnnviz.infer_config field).
 OWN_MODEL_KEYS = {
     "cell": "cell",
@@ -93,9 +94,20 @@ def reset_to_defaults(keep: tuple[str, ...] = ()) -> None:
             st.session_state[param.key] = param.default
 
 
+def request_preset(values: dict) -> None:
+    """From a page (after the sidebar is drawn): apply these sidebar values on an immediate rerun
+    (a widget's key cannot be set once the widget exists in this run)."""
+    st.session_state[PENDING_KEY] = values
+    st.rerun()
+
+
 def render_sidebar() -> Settings:
     """Draw the shared controls and return the Settings they describe."""
     url_state.seed(SIDEBAR_PARAMS)
+    pending = st.session_state.pop(PENDING_KEY, None)
+    if pending is not None:
+        reset_to_defaults(keep=("big",))
+        st.session_state.update(pending)
     own = st.session_state.get("own_model")
     if own is not None:
         # Show the file's cell and sizes in the (disabled) controls; set before the widgets exist.

@@ -20,12 +20,25 @@ def render() -> None:
     url_state.seed(PARAMS)
     index = st.session_state["topic"] - 1
     topic = TOPICS[index]
+    _first_visit(index)
     _stepper(index)
     st.title(f"{index + 1}. {topic.title}")
     st.markdown(guidance.read(f"lecture-{index + 1}"))
     settings = controls.current()
     _show_view(topic.view, settings)
     url_state.sync(PARAMS)
+
+
+def _first_visit(index: int) -> None:
+    """A link to a topic (?topic=6) shows that topic's preset, unless the URL sets the sidebar
+    itself (then the lecturer's own settings win). Once per session."""
+    if st.session_state.get("_lecture_visited"):
+        return
+    st.session_state["_lecture_visited"] = True
+    if any(param.key in st.query_params for param in controls.SIDEBAR_PARAMS):
+        return
+    if TOPICS[index].preset:
+        controls.request_preset(TOPICS[index].preset)
 
 
 def _stepper(index: int) -> None:

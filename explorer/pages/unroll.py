@@ -43,7 +43,11 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
         "Graph level", LEVELS, key=prefix + "level", format_func=_level_label, required=True
     )
     middle.segmented_control("View", VIEWS, key=prefix + "view", required=True)
-    right.toggle("Show shared parameters (W, U, b)", key=prefix + "params")
+    right.toggle(
+        "Shared parameters",
+        key=prefix + "params",
+        help="Show W_ih, W_hh, b and O's weights: one set, used at every step t.",
+    )
     level, rolled = (
         st.session_state[prefix + "level"],
         st.session_state[prefix + "view"] == "rolled",
@@ -82,14 +86,14 @@ def _stepper(
     if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
         st.session_state[key] = seq_len
     if seq_len > 1:
-        buttons = st.columns([1, 1, 1, 1, 4], vertical_alignment="bottom")
+        buttons = st.columns(4)
         step = {"on_click": _move, "width": "stretch"}
         jump = {"on_click": _set, "width": "stretch"}
         buttons[0].button("First", key=prefix + "first", args=(key, 1), icon=FIRST, **jump)
         buttons[1].button("Back", key=prefix + "back", args=(key, -1, seq_len), icon=BACK, **step)
         buttons[2].button("Step", key=prefix + "step", args=(key, 1, seq_len), icon=STEP, **step)
         buttons[3].button("Last", key=prefix + "last", args=(key, seq_len), icon=LAST, **jump)
-        buttons[4].slider("Step t", 1, seq_len, key=key)
+        st.slider("Step t", 1, seq_len, key=key)
     t = st.session_state[key]
     st.latex(nested_formula(t, "latex"))
     st.text(f"x_{t} is the token {tokens[t - 1]!r}  (t = {t} of T = {seq_len})")
