@@ -88,6 +88,11 @@ def _add_bridge(parts: GraphParts, enc: Frame, dec: Frame) -> None:
 
 def decoder_values(trace) -> NodeValues:
     """Norms of the decoder's nodes as (M, 1, 1) arrays, M target tokens; NaN where not stored."""
+    with np.errstate(over="ignore", invalid="ignore"):  # an exploded run's norms are inf / NaN
+        return _decoder_values(trace)
+
+
+def _decoder_values(trace) -> NodeValues:
     cfg, dec = trace.config, trace.decoder
     states = np.asarray(dec["states"], dtype=float)  # (M, S') with S' = K*H or 2*K*H (LSTM)
     M, size = states.shape[0], cfg.num_directions * cfg.hidden_size

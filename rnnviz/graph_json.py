@@ -22,7 +22,7 @@ _INFINITIES = {"Infinity": math.inf, "-Infinity": -math.inf}
 def graph_to_json(graph: nx.DiGraph) -> str:
     """node_link_data(graph, edges="edges") as a JSON string; same graph, same text."""
     data = nx.node_link_data(graph, edges="edges")
-    return json.dumps(_plain(data), sort_keys=True, allow_nan=False, ensure_ascii=False)
+    return json.dumps(to_plain(data), sort_keys=True, allow_nan=False, ensure_ascii=False)
 
 
 def graph_from_json(text: str) -> nx.DiGraph:
@@ -41,7 +41,7 @@ def graph_from_json(text: str) -> nx.DiGraph:
     return graph
 
 
-def _plain(value):
+def to_plain(value):
     """Recursively: NaN -> None, +-inf -> "+-Infinity", tuples -> lists."""
     if isinstance(value, float):
         if math.isnan(value):
@@ -50,9 +50,9 @@ def _plain(value):
             return "Infinity" if value > 0 else "-Infinity"
         return value
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: to_plain(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
+        return [to_plain(item) for item in value]
     return value
 
 

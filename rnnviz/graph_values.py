@@ -38,7 +38,13 @@ class NodeValues:
 
 
 def node_values(trace) -> NodeValues:
-    """All norms and gradients the graph shows, for one trace."""
+    """All norms and gradients the graph shows, for one trace. An exploded run's norms are inf or
+    NaN (the engine already warned about it), so numpy's overflow warnings are silenced here."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _node_values(trace)
+
+
+def _node_values(trace) -> NodeValues:
     cfg = trace.config
     T, L, K, H = trace.seq_len, cfg.num_layers, cfg.num_directions, cfg.hidden_size
     S = cfg.state_size
