@@ -98,7 +98,8 @@ def gradient_norm_figure(
     """The largest gradient norm (before clipping) in each evaluation window, log scale."""
     fig = go.Figure()
     for index, (name, history) in enumerate(histories.items()):
-        norms = history["grad_norm"].where(np.isfinite(history["grad_norm"]))
+        norms = pd.to_numeric(history["grad_norm"], errors="coerce").astype(float)
+        norms = norms.where(np.isfinite(norms))  # inf/NaN (a diverged step) leave a gap
         fig.add_trace(go.Scatter(
             x=history["step"], y=norms, mode="lines+markers", name=escape(name),
             line={"color": _run_color(name, index), "width": 3},

@@ -255,9 +255,12 @@ class Trainer:
         self.status, self.message = status, message
 
     def result(self) -> TrainResult:
-        history = pd.DataFrame(self._rows, columns=list(HISTORY_COLUMNS))
         return TrainResult(self.config, self.spec, self.status, self.message, self.steps,
-                           self.seconds, history, self.picture_frame(), self.model)  # fmt: skip
+                           self.seconds, self.history_frame(), self.picture_frame(), self.model)  # fmt: skip
+
+    def history_frame(self) -> pd.DataFrame:
+        """The evaluations so far: step, seconds, loss, eval_loss, metric, grad_norm, clipped."""
+        return pd.DataFrame(self._rows, columns=list(HISTORY_COLUMNS))
 
     def picture_frame(self) -> pd.DataFrame:
         T = self.spec.seq_len
