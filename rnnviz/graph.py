@@ -23,6 +23,7 @@ from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.graph_count import count_nodes_edges
 from rnnviz.graph_decoder import add_decoder
+from rnnviz.graph_frame import Frame
 from rnnviz.graph_json import graph_from_json, graph_to_json
 from rnnviz.graph_parts import LEVELS, NAN, GraphParts
 from rnnviz.graph_patterns import (
@@ -33,7 +34,7 @@ from rnnviz.graph_patterns import (
     add_output_param,
     add_step_loss,
 )
-from rnnviz.graph_steps import Frame, add_cell_step, add_initial_states, add_op_step, add_params
+from rnnviz.graph_steps import add_cell_step, add_initial_states, add_op_step, add_params
 from rnnviz.graph_values import NodeValues, node_values
 from rnnviz.trace import Trace
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from rnnviz.graph_frame import Frame
 from rnnviz.graph_parts import NAN, GraphParts
 from rnnviz.graph_patterns import (
     add_inputs,
@@ -21,13 +22,7 @@ from rnnviz.graph_patterns import (
     add_total_loss,
     final_state_ids,
 )
-from rnnviz.graph_steps import (
-    LAYER_PARAMS,
-    Frame,
-    add_cell_step,
-    add_initial_states,
-    add_op_step,
-)
+from rnnviz.graph_steps import LAYER_PARAMS, add_cell_step, add_initial_states, add_op_step
 from rnnviz.graph_values import NodeValues
 
 

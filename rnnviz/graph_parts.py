@@ -1,9 +1,7 @@
-"""Node ids, layout lanes and the list-based graph accumulator shared by the graph builders.
+"""The list-based graph accumulator and the layout constants shared by the graph builders.
 
-Ids are plain strings derived from what a node is (never `id(obj)`): layers count from 1 ("l1"),
-directions are "fwd"/"bwd", time steps are the lecture's t (0 for s_0). Nodes and edges are collected
-in lists and handed to networkx once, which keeps a 10,000-step build well under a second and the
-insertion order identical between builds.
+Nodes and edges are collected in lists and handed to networkx once, which keeps a 10,000-step build
+under a second and the insertion order identical between builds. Ids and positions: graph_frame.
 """
 
 from __future__ import annotations

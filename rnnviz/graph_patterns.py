@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import math
 
+from rnnviz.graph_frame import Frame
 from rnnviz.graph_parts import NAN, PARAM_COLUMN, GraphParts
-from rnnviz.graph_steps import Frame
 
 OUTPUT_PATTERNS = ("acceptor", "transducer")  # patterns whose loss reads y_t = O(s_t)
 
