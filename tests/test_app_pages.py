@@ -176,3 +176,16 @@ def test_a_link_to_a_topic_shows_its_preset_unless_the_url_sets_the_sidebar():
     assert "keys" in at.session_state["text"] and at.session_state["hidden"] == 16
     at = open_app("lecture", query={"topic": "6", "text": "my own words"})
     assert at.session_state["text"] == "my own words"
+
+
+def test_the_client_side_animation_is_built_when_asked():
+    at = open_app("unroll")
+    assert len(charts(at)) == 1
+    at.toggle(key="animate").set_value(True).run()
+    assert_clean(at)
+    figs = charts(at)
+    assert len(figs) == 2
+    import json
+
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert len(spec["frames"]) == 6  # one frame per step t = 1..6

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+
+import streamlit as st
+
 import rnnviz
 from explorer.app import cache, messages
 from explorer.app.controls import MAX_TOKENS, Settings
 
+SPINNER_MIN_STEPS = 40
 # The engine's own advice for a long text ("raise max_tokens") is for API users; here the cap is
 # the explorer's, so the message says that instead.
 TOO_LONG = f"The explorer reads at most {MAX_TOKENS:,} tokens; rnnviz.unroll in Python takes more."
@@ -20,14 +25,24 @@ def load_trace(
     if not quiet:
         messages.show_setting_notes(settings.notes)
     config = {**settings.config, **changes}
-    trace = messages.guarded(
-        lambda: cache.trace_for(config, settings.text, random_weights=random_weights),
-        "Cannot unroll this input",
-        hint={"max_tokens": TOO_LONG},
-    )
+    with _maybe_spinner(settings.text, config.get("tokenize", "word")):
+        trace = messages.guarded(
+            lambda: cache.trace_for(config, settings.text, random_weights=random_weights),
+            "Cannot unroll this input",
+            hint={"max_tokens": TOO_LONG},
+        )
     if trace is not None:
         messages.show_trace_warnings(trace)
     return trace
+
+
+def _maybe_spinner(text: str, level: str):
+    """A spinner for long inputs only: a lecture-sized sentence (T <= 40) never shows one (and
+    Streamlit shows any spinner only after 0.5 s, so a cache hit never flashes it)."""
+    steps = len(rnnviz.tokenize(text[: 20 * SPINNER_MIN_STEPS], level)) if text.strip() else 0
+    if steps <= SPINNER_MIN_STEPS:
+        return contextlib.nullcontext()
+    return st.spinner("Unrolling the sequence…", show_time=True)
 
 
 def load_frame(kind: str, settings: Settings, **changes):

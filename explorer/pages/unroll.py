@@ -19,6 +19,7 @@ PARAMS = (
     url_state.choice("level", "cell", LEVELS),
     url_state.choice("view", "unrolled", VIEWS),
     url_state.flag("params", True),
+    url_state.flag("animate", False),
     url_state.integer("t", 0, 0, MAX_TOKENS),  # 0 = the last step, T
 )
 
@@ -110,12 +111,16 @@ def _stepper(
 
 
 def _animation(graph: nx.DiGraph, settings: Settings, prefix: str) -> None:
-    """The same build-up as a Plotly animation: Play runs in the browser, no server round trip."""
-    with st.expander("Watch it unroll (plays in your browser)", icon=":material/play_circle:"):
-        fig = unroll_animation_figure(
-            graph, large_font=settings.large_font, show_params=st.session_state[prefix + "params"]
-        )
-        charts.show(fig, key=prefix + "animation")
+    """The same build-up as a Plotly animation: Play runs in the browser, no server round trip.
+    Built only when asked: for a long sentence it takes seconds (one frame per step)."""
+    if not st.toggle(
+        "Watch it unroll (an animation that plays in your browser)", key=prefix + "animate"
+    ):
+        return
+    fig = unroll_animation_figure(
+        graph, large_font=settings.large_font, show_params=st.session_state[prefix + "params"]
+    )
+    charts.show(fig, key=prefix + "animation")
 
 
 def _set(key: str, value: int) -> None:
