@@ -1,0 +1,121 @@
+"""The Lab page in AppTest: train live and stop mid-run, a budget that is too small, a finished run
+with exports and the hand-over to the explorer, the presets' views and bad sweep input."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_app_support import charts, heatmaps, open_app, texts
+
+from explorer.pages.lab import PRESETS
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_page_shows_presets_and_views():
+    at = open_app("lab")
+    no_exception(at)
+    assert at.title[0].value.startswith("Lab")
+    labels = [b.label for b in at.button]
+    assert all(name in labels for name in PRESETS) and "Train" in labels and "Stop" in labels
+    assert at.button(key="lab_stop_button").disabled  # nothing to stop yet
+    assert any("three demos" in text for text in texts(at, "markdown"))
+
+
+def test_training_runs_live_and_stops_mid_run():
+    at = open_app("lab")
+    at.button(key="lab_start").click().run()  # adding, lag 50, Elman + LSTM, 60 s each
+    no_exception(at)
+    run = at.session_state["lab_run"]
+    trainers = run["trainers"]
+    assert set(trainers) == {"elman", "lstm"} and not any(t.done for t in trainers.values())
+    assert at.get("progress"), "a progress bar while training"
+    assert len(charts(at)) == 4  # curves, two gradient pictures, gradient norm
+    assert not at.button(key="lab_stop_button").disabled
+    steps_before = {c: t.steps for c, t in trainers.items()}
+    at.button(key="lab_stop_button").click().run()
+    no_exception(at)
+    results = at.session_state["lab_run"]["results"]
+    assert {c: r.status for c, r in results.items()} == {"elman": "stopped", "lstm": "stopped"}
+    assert all(results[c].steps >= steps_before[c] for c in results)
+    assert all(r.seconds < 10 for r in results.values()), "stopped long before the 60 s budget"
+    assert sum("Stopped with the Stop button" in t for t in texts(at, "info")) == 2
+
+
+def test_a_budget_that_is_too_small_is_refused_with_a_message():
+    at = open_app("lab", state={"lab_budget": 2.0})
+    at.button(key="lab_start").click().run()
+    no_exception(at)
+    assert any("too small" in w and "at least 5 s" in w for w in texts(at, "warning"))
+    assert "lab_run" not in at.session_state
+
+
+def test_finished_run_exports_and_goes_to_the_explorer():
+    state = {"lab_task": "copy", "lab_cells": ["gru"], "lab_lag": 3, "lab_budget": 20.0,
+             "lab_hidden": 16, "lab_seed": 11}  # fmt: skip
+    at = open_app("lab", state=state)
+    at.button(key="lab_start").click().run()
+    for _ in range(40):
+        if "results" in at.session_state["lab_run"]:
+            break
+        at.run()
+    no_exception(at)
+    result = at.session_state["lab_run"]["results"]["gru"]
+    assert result.status == "solved" and result.solved
+    assert any("GRU: final accuracy" in s for s in texts(at, "success"))
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == ["History (CSV)", "Gradient pictures (CSV)", "GRU state_dict (.pt)"]
+    at.button(key="lab_explore_gru").click().run()
+    no_exception(at)
+    own = at.session_state["own_model"]
+    assert own["config"]["cell"] == "gru" and own["config"]["hidden_size"] == 16
+    assert set(at.session_state["uploaded_state_dict"]["state_dict"]) >= {"weight_hh_l0"}
+    at.button(key="lab_start").click().run()  # same settings again: shown from the store at once
+    assert any("store of finished runs" in c for c in texts(at, "caption"))
+    assert at.session_state["lab_run"]["cached"]
+
+
+def test_phase_preset_draws_the_phase_diagram():
+    at = open_app("lab")
+    at.button(key="lab_preset_1").click().run()
+    no_exception(at)
+    assert at.session_state["lab_view"] == "Phase diagram"
+    heat = heatmaps(at)[0]
+    assert list(heat["y"]) == ["tanh", "sigmoid"] and len(heat["x"]) == 11  # 0.5 .. 1.5 by 0.1
+    lines = [t for t in texts(at, "markdown") if "crosses 0" in t]
+    assert len(lines) == 2 and all("= 1.0" in line for line in lines)
+
+
+def test_exploding_preset_shows_the_divergence_and_the_clipped_run():
+    at = open_app("lab")
+    at.button(key="lab_preset_2").click().run()
+    no_exception(at)
+    assert any("Exploding gradient detected" in w for w in texts(at, "warning"))
+    assert any(i.startswith("clip at 1: steps after 600 steps") for i in texts(at, "info"))
+    names = [t["name"] for t in charts(at)[0]["data"]]
+    assert names == ["no clipping", "clip at 1"]
+
+
+def test_lag_sweep_refuses_bad_lags_and_runs_a_small_sweep():
+    at = open_app("lab", state={"lab_view": "Lag sweep"})
+    at.text_input(key="lab_sweep_lags").set_value("5, ten").run()
+    assert any("whole numbers" in e for e in texts(at, "error"))
+    at.selectbox(key="lab_sweep_task").set_value("copy")
+    at.multiselect(key="lab_sweep_cells").set_value(["gru"])
+    at.number_input(key="lab_sweep_budget").set_value(2.0)
+    at.text_input(key="lab_sweep_lags").set_value("2, 3").run()
+    at.button(key="lab_sweep_run").click().run()
+    no_exception(at)
+    fig = charts(at)[0]
+    assert list(fig["data"][0]["x"]) == [2, 3]
+    assert any("GRU" in t for t in texts(at, "markdown"))
