@@ -1,4 +1,4 @@
-"""Real traces for the graph and CLI tests, cached so each configuration is unrolled once."""
+"""Real traces for the graph tests, cached so each configuration is unrolled once."""
 
 from __future__ import annotations
 
