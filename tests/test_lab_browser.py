@@ -1,0 +1,71 @@
+"""The Lab page in a real browser: training updates live, Stop halts it mid-run, a too-small budget
+is refused, and a preset draws the phase diagram. Skipped without /usr/bin/chromium."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tools.apphost import CHART_DRAWN, wait_until_idle
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+
+PROGRESS = "[data-testid='stProgress']"
+
+
+def open_lab(app_server, page) -> None:
+    page.goto(app_server.url + "/lab")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train").wait_for()
+
+
+def progress_steps(page) -> list[int]:
+    text = page.locator(PROGRESS).inner_text()
+    return [int(n) for n in re.findall(r"step (\d+)", text)]
+
+
+def test_training_updates_live_and_stops_mid_run(app_server, page):
+    open_lab(app_server, page)
+    page.get_by_role("button", name="Train").click()
+    page.wait_for_selector(PROGRESS, timeout=60_000)
+    page.wait_for_selector(CHART_DRAWN, timeout=60_000)
+    first = progress_steps(page)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and progress_steps(page) <= first:
+        page.wait_for_timeout(500)  # the fragment reruns by itself about every second
+    later = progress_steps(page)
+    assert sum(later) > sum(first), "the progress did not move without any click"
+    started = time.monotonic()
+    page.get_by_role("button", name="Stop").click()
+    page.get_by_text("Stopped with the Stop button").first.wait_for(timeout=60_000)
+    assert time.monotonic() - started < 30  # long before the 60 s budget would have ended it
+    assert page.locator(PROGRESS).count() == 0
+    assert page.get_by_text("Stopped with the Stop button").count() == 2  # Elman and LSTM
+    assert page.locator("[data-testid='stException']").count() == 0
+    charts = page.eval_on_selector_all(".js-plotly-plot", "els => els.map(e => e.data[0].type)")
+    assert charts == ["scatter", "heatmap", "heatmap", "scatter"]
+
+
+def test_too_small_budget_is_refused(app_server, page):
+    open_lab(app_server, page)
+    box = page.get_by_label("Budget (seconds per cell)")
+    box.fill("2")
+    box.press("Enter")
+    wait_until_idle(page)
+    page.get_by_role("button", name="Train").click()
+    page.get_by_text("is too small").wait_for(timeout=30_000)
+    assert page.locator(PROGRESS).count() == 0
+
+
+def test_phase_preset_draws_the_regime_map(app_server, page):
+    open_lab(app_server, page)
+    page.get_by_role("button", name="2 · Phase diagram").click()
+    page.wait_for_selector(CHART_DRAWN, timeout=60_000)
+    wait_until_idle(page)
+    types = page.eval_on_selector_all(
+        ".js-plotly-plot", "els => els.flatMap(e => e.data.map(t => t.type))"
+    )
+    assert types[0] == "heatmap" and types.count("scatter") >= 3
+    assert page.get_by_text("crosses 0 at σ_max·γ = 1.0").count() == 2
