@@ -25,9 +25,12 @@ SENTENCE_LABEL = "Sentence"  # the sidebar's text area (docs/notes/app.md)
 SEED_LABEL = "Seed"
 # A page whose charts label their axes with the tokens (t:token), so typed text must show there.
 TOKEN_PAGE = "/states"
-# Pages that are a form, not a view: they show a file uploader and no chart until something is
-# uploaded (test_uploaded_model_is_used_by_the_other_pages covers what happens next).
-FORM_PAGES = {"/model"}
+# Pages that are a form, not a view: no chart until the user acts (uploads a model, presses
+# Train). Each must show its form element instead; test_uploaded_model_... covers the upload.
+FORM_PAGES = {
+    "/model": "[data-testid='stFileUploader']",
+    "/lab": "[data-testid='stButton'] button:has-text('Train')",
+}
 HOSTILE = (
     '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1"> '
     '<a href="javascript:window.__pwned=1">javascript:window.__pwned=1</a>'
@@ -74,12 +77,12 @@ def test_every_page_draws_its_charts(app_server, page, pages_in_app):
     for path in pages_in_app:
         page.goto(app_server.url + path)
         if path in FORM_PAGES:
-            uploader = page.locator("[data-testid='stFileUploader']")
+            form = page.locator(FORM_PAGES[path])
             try:
-                uploader.first.wait_for(timeout=30_000)
-                drawn[path] = uploader.count()
+                form.first.wait_for(timeout=30_000)
+                drawn[path] = form.count()
             except Exception:
-                drawn[path] = "form page without its file uploader"
+                drawn[path] = f"form page without {FORM_PAGES[path]}"
             continue
         try:
             drawn[path] = wait_for_charts(page, timeout_ms=45_000)

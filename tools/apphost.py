@@ -121,7 +121,7 @@ def wait_for_charts(page, timeout_ms: float = 60_000) -> int:
     wait_until_idle(page, timeout_ms)
     page.wait_for_selector(CHART_DRAWN, timeout=timeout_ms)
     wait_until_idle(page, timeout_ms)
-    return page.locator(CHART_DRAWN).count()
+    return page.locator("[data-testid='stPlotlyChart']:has(.main-svg)").count()
 
 
 # Page JS: a short fingerprint of every drawn Plotly figure's data (trace types and numbers), so a
