@@ -189,3 +189,14 @@ def test_the_client_side_animation_is_built_when_asked():
 
     spec = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert len(spec["frames"]) == 6  # one frame per step t = 1..6
+
+
+def test_switching_pages_keeps_the_selected_step():
+    from streamlit.navigation.page import calc_hash
+
+    at = open_app("unroll", query={"t": "3"})
+    for page in ("states", "gradients", "compare"):
+        at._page_hash = calc_hash(page)  # noqa: SLF001 - see test_app_support
+        at.run()
+        assert_clean(at)
+        assert at.slider(key="t").value == 3, page

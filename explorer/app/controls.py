@@ -103,7 +103,7 @@ def request_preset(values: dict) -> None:
 
 def render_sidebar() -> Settings:
     """Draw the shared controls and return the Settings they describe."""
-    url_state.seed(SIDEBAR_PARAMS)
+    url_state.seed(SIDEBAR_PARAMS, scope="sidebar")
     pending = st.session_state.pop(PENDING_KEY, None)
     if pending is not None:
         reset_to_defaults(keep=("big",))

@@ -68,6 +68,7 @@ def main() -> None:
     cache.warm_up()
     navigation = st.navigation(_make_pages())
     url_state.begin_run()
+    url_state.set_page(navigation.url_path)
     extra = page_params()
     url_state.check_unknown({p.key for p in (*controls.SIDEBAR_PARAMS, *extra)})
     settings = controls.render_sidebar()

@@ -19,7 +19,9 @@ import streamlit as st
 
 WARNINGS_KEY = "_url_warnings"
 ACTIVE_KEY = "_url_active_params"
-RUN_DEFAULTS_KEY = "_url_run_defaults"  # defaults that depend on the data, e.g. t = T
+RUN_DEFAULTS_KEY = "_url_run_defaults"
+PAGE_KEY = "_url_page"  # url path of the page this run shows
+OWNERS_KEY = "_url_owners"  # parameter key -> the page (or "sidebar") that last seeded it  # defaults that depend on the data, e.g. t = T
 
 
 @dataclass(frozen=True)
@@ -89,13 +91,22 @@ def text(key: str, default: str, max_chars: int) -> Param:
     return Param(key, default, parse)
 
 
-def seed(params: Sequence[Param]) -> None:
-    """Before the widgets: give every key not yet in this session its URL value or its default."""
+def set_page(name: str) -> None:
+    """The page this run shows: page parameters left by another page are seeded afresh."""
+    st.session_state[PAGE_KEY] = name
+
+
+def seed(params: Sequence[Param], scope: str | None = None) -> None:
+    """Before the widgets: give every key not yet in this session (or last set by another page,
+    e.g. the Unroll page's `t` when States opens) its URL value or its default."""
     active = st.session_state.setdefault(ACTIVE_KEY, set())
+    owners = st.session_state.setdefault(OWNERS_KEY, {})
+    scope = scope if scope is not None else st.session_state.get(PAGE_KEY, "")
     for param in params:
         active.add(param.key)
-        if param.key in st.session_state:
+        if param.key in st.session_state and owners.get(param.key, scope) == scope:
             continue
+        owners[param.key] = scope
         raw = st.query_params.get(param.key)
         if raw is None:
             st.session_state[param.key] = param.default
