@@ -70,9 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     for flag, field, kind, text in OPTIONS:
         default = getattr(DEFAULTS, field)
-        p.add_argument(
-            flag, dest=field, type=kind, default=None, help=f"{text} (default {default})"
-        )
+        shown = "off" if default is None else default
+        metavar = {int: "N", float: "X", str: "NAME"}[kind]
+        help_text = f"{text} (default {shown})"
+        p.add_argument(flag, dest=field, type=kind, default=None, metavar=metavar, help=help_text)
     p.add_argument("--bidirectional", action="store_true", default=None, help="add a backward RNN")
     p.add_argument("--table", default="gradient_flow", choices=(*TABLES, "all"),
                    help="which table to print (default gradient_flow; 'all' needs JSON)")  # fmt: skip
