@@ -14,10 +14,13 @@ from rnnviz.graph import build_graph
 
 pytestmark = pytest.mark.browser
 
-# Points drawn in the node traces (arrays arrive base64-typed, so read plotly's own point count).
-NODE_COUNT = """() => document.querySelector('.js-plotly-plot')._fullData
-    .filter(t => t.hovertemplate && t.hovertemplate.includes('customdata[5]'))
-    .reduce((n, t) => n + (t._length || 0), 0)"""
+# Points drawn in the node traces: plotly's calcdata (hidden points have no numeric x).
+NODE_COUNT = """() => {
+    const gd = document.querySelector('.js-plotly-plot');
+    return gd.calcdata
+        .filter((cd, i) => (gd._fullData[i].hovertemplate || '').includes('customdata[5]'))
+        .reduce((n, cd) => n + cd.filter(p => Number.isFinite(p.x)).length, 0);
+}"""
 
 
 def open_figure(browser, tmp_path, fig):

@@ -13,10 +13,10 @@ import plotly.graph_objects as go
 from explorer.figures.axes import legend_on_top
 from explorer.figures.graph_data import GraphArrays, window
 from explorer.figures.graph_layout import step_band, style_graph_layout
-from explorer.figures.graph_traces import graph_traces
+from explorer.figures.graph_traces import graph_pieces, graph_traces
 
-MAX_FRAMES = 60
-ANIMATION_MAX_NODES = 800  # frames repeat the graph once per step: keep each copy small
+MAX_FRAMES = 40
+ANIMATION_MAX_NODES = 600  # every frame repeats all x/y arrays: keep them short
 FRAME_MS = 600
 
 
@@ -27,6 +27,18 @@ def _frame_steps(data: GraphArrays, max_frames: int) -> list[int]:
         return ts.tolist()
     picked = np.unique(np.linspace(0, ts.size - 1, max_frames).round().astype(int))
     return ts[picked].tolist()
+
+
+def _frame(data: GraphArrays, t: int, show_params: bool) -> go.Frame:
+    """Step t: new x/y for every trace (float32 halves the bytes; positions need no more)."""
+    pieces = graph_pieces(data, upto_t=t, show_params=show_params, keep_hidden=True)
+    band = step_band(data, t)
+    return go.Frame(
+        name=str(t),
+        data=[go.Scatter(x=p.x.astype(np.float32), y=p.y.astype(np.float32)) for p in pieces],
+        traces=list(range(len(pieces))),
+        layout={"shapes": [band] if band else []},
+    )
 
 
 def _buttons(frame_ms: int) -> dict:
@@ -91,21 +103,14 @@ def unroll_animation_figure(
     G, note = window(G, max_nodes, center_t=None)
     data = GraphArrays.from_graph(G)
     steps = _frame_steps(data, max_frames)
-    frames = []
-    for t in steps:
-        band = step_band(data, t)
-        frames.append(
-            go.Frame(
-                name=str(t),
-                data=graph_traces(data, upto_t=t, show_params=show_params, large_font=large_font),
-                layout={"shapes": [band] if band else []},
-            )
-        )
     first = steps[0] if steps else None
+    # The base figure holds every point (styles, hover text); frames only move points in from NaN.
     fig = go.Figure(
-        data=graph_traces(data, upto_t=first, show_params=show_params, large_font=large_font),
-        frames=frames,
+        graph_traces(
+            data, upto_t=first, show_params=show_params, large_font=large_font, keep_hidden=True
+        )
     )
+    fig.frames = [_frame(data, t, show_params) for t in steps]
     if first is not None and step_band(data, first):
         fig.add_shape(step_band(data, first))
     style_graph_layout(fig, data, title="Watch the RNN unroll" + note, large_font=large_font)

@@ -39,7 +39,7 @@ FLAT_SLOPE = 0.01
 
 def directions_in(frame: pd.DataFrame) -> list[str]:
     """The directions present, forward first."""
-    present = set(frame["direction"]) if "direction" in frame else {"forward"}
+    present = set(frame["direction"].unique()) if "direction" in frame else {"forward"}
     return [d for d in ("forward", "backward") if d in present] or sorted(present)
 
 

@@ -2,11 +2,16 @@
 
 Drawing stays fast for thousands of nodes (STREAMLIT-NOTES "Plotly"): edges are a handful of line
 traces with NaN separators (one per colour bucket), arrow heads are one marker trace, nodes are one
-trace per kind, and hover text is precomputed, escaped plain text. The list always has the same
-traces in the same order, so animation frames can replace them one for one.
+trace per kind, and hover text is precomputed, escaped plain text.
+
+`graph_pieces` decides which points each trace holds and where they sit; `graph_traces` styles
+them. With `keep_hidden=True` every trace holds every point and hidden ones get NaN coordinates,
+so an animation frame only has to send new x/y arrays (styles and hover text stay in the base).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -26,56 +31,152 @@ NODE_HOVER = (
 )
 
 
+@dataclass
+class Piece:
+    """One trace's points: `role` says how to style it, `idx` which edges/nodes it holds."""
+
+    role: str  # "lines" | "arrows" | "colorbar" | "edge_hover" | "nodes"
+    key: object  # edge group name, or node kind
+    idx: np.ndarray  # edge or node indices, in drawing order
+    x: np.ndarray
+    y: np.ndarray
+
+
 def bucket_colors() -> list[str]:
     """The colour of each gradient bucket, sampled at the bucket centres of GRADIENT_SCALE."""
     return sample_colorscale(GRADIENT_SCALE, [(b + 0.5) / N_BUCKETS for b in range(N_BUCKETS)])
 
 
-def _lines(
+def edge_groups(data: GraphArrays) -> dict[object, np.ndarray]:
+    """Edge masks in drawing order: parameters, no gradient, then one per colour bucket."""
+    bucket = data.buckets()
+    flow = ~data.edge_param
+    groups: dict[object, np.ndarray] = {"param": data.edge_param, "grey": flow & (bucket < 0)}
+    groups.update({b: flow & (bucket == b) for b in range(N_BUCKETS)})
+    return groups
+
+
+def _hide(values: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    return np.where(shown, values, np.nan)
+
+
+def graph_pieces(
+    data: GraphArrays, *, upto_t: int | None, show_params: bool, keep_hidden: bool = False
+) -> list[Piece]:
+    """Points of every trace at step `upto_t`, always the same pieces in the same order."""
+    nodes = data.visible_nodes(upto_t, show_params)
+    edges = data.visible_edges(nodes, show_params)
+    all_nodes = data.visible_nodes(None, show_params) if keep_hidden else nodes
+    all_edges = data.visible_edges(all_nodes, show_params) if keep_hidden else edges
+    tip_x, tip_y, back_x, back_y = data.arrow_points()
+    groups = edge_groups(data)
+    pieces = []
+
+    def edge_piece(role, key, mask, x0, y0, x1, y1):
+        idx = np.flatnonzero(mask & all_edges)
+        shown = edges[idx]
+        xs, ys = segments(_hide(x0[idx], shown), y0[idx], _hide(x1[idx], shown), y1[idx])
+        pieces.append(Piece(role, key, idx, xs, ys))
+
+    tail_x, tail_y = data.x[data.tail], data.y[data.tail]
+    for key, mask in groups.items():
+        edge_piece("lines", key, mask, tail_x, tail_y, tip_x, tip_y)
+    colored = ~data.edge_param & np.isfinite(data.edge_grad)
+    edge_piece("arrows", "colored", colored, back_x, back_y, tip_x, tip_y)
+    edge_piece("arrows", "grey", groups["grey"], back_x, back_y, tip_x, tip_y)
+    pieces.append(Piece("colorbar", None, np.zeros(0, int), np.array([np.nan]), np.array([np.nan])))
+    hover = np.flatnonzero(all_edges) if all_edges.sum() <= MAX_HOVER_EDGES else np.zeros(0, int)
+    mid_x = (data.x[data.tail[hover]] + data.x[data.head[hover]]) / 2
+    mid_y = (data.y[data.tail[hover]] + data.y[data.head[hover]]) / 2
+    pieces.append(Piece("edge_hover", None, hover, _hide(mid_x, edges[hover]), mid_y))
+    for kind in dict.fromkeys(data.kind):
+        idx = np.flatnonzero(all_nodes & (data.kind == kind))
+        pieces.append(Piece("nodes", kind, idx, _hide(data.x[idx], nodes[idx]), data.y[idx]))
+    return pieces
+
+
+def graph_traces(
     data: GraphArrays,
-    mask: np.ndarray,
     *,
-    name: str,
-    color: str,
-    dash: str = "solid",
-    width: float = 2.0,
-    legend: bool = False,
-) -> go.Scatter:
-    tip_x, tip_y, _, _ = data.arrow_points()
-    xs, ys = segments(data.x[data.tail[mask]], data.y[data.tail[mask]], tip_x[mask], tip_y[mask])
+    upto_t: int | None,
+    show_params: bool,
+    large_font: bool = False,
+    keep_hidden: bool = False,
+) -> list[go.Scatter]:
+    """Every trace of the graph at step `upto_t`, styled (see graph_pieces for the points)."""
+    pieces = graph_pieces(data, upto_t=upto_t, show_params=show_params, keep_hidden=keep_hidden)
+    labelled = sum(len(p.idx) for p in pieces if p.role == "nodes") <= MAX_LABELLED_NODES
+    colors = bucket_colors()
+    traces = []
+    for p in pieces:
+        if p.role == "lines":
+            traces.append(_lines(p, colors))
+        elif p.role == "arrows":
+            traces.append(_arrows(data, p, size=11 if large_font else 8))
+        elif p.role == "colorbar":
+            traces.append(_colorbar(data, large_font))
+        elif p.role == "edge_hover":
+            traces.append(_edge_hover(data, p))
+        else:
+            traces.append(_nodes(data, p, large_font, labelled))
+    return traces
+
+
+def _lines(p: Piece, colors: list[str]) -> go.Scatter:
+    if p.key == "param":
+        name, line, legend = "shared parameter (dashed)", (PARAM_EDGE_COLOR, "dash", 1.0), True
+    elif p.key == "grey":
+        name, line, legend = (
+            "no gradient (zero or not computed)",
+            (MISSING_GREY, "solid", 2.0),
+            True,
+        )
+    else:
+        name, line, legend = f"gradient bucket {p.key}", (colors[p.key], "solid", 2.5), False
     return go.Scatter(
-        x=xs,
-        y=ys,
+        x=p.x,
+        y=p.y,
         mode="lines",
         name=name,
         showlegend=legend,
         hoverinfo="skip",
-        line={"color": color, "width": width, "dash": dash},
+        line={"color": line[0], "dash": line[1], "width": line[2]},
     )
 
 
-def _arrows(data: GraphArrays, mask: np.ndarray, *, color, size: int, name: str) -> go.Scatter:
+def _arrows(data: GraphArrays, p: Piece, size: int) -> go.Scatter:
     """Arrow heads: pairs (point behind the tip, tip) so `angleref='previous'` aims each head
     along its edge in screen space; the point behind is size 0."""
-    tip_x, tip_y, back_x, back_y = data.arrow_points()
-    xs, ys = segments(back_x[mask], back_y[mask], tip_x[mask], tip_y[mask])
-    sizes = np.tile([0, size, 0], int(mask.sum()))
-    marker = {"symbol": "arrow", "angleref": "previous", "size": sizes, "line": {"width": 0}}
-    if isinstance(color, str):
-        marker["color"] = color
-    else:  # per-edge gradient colour, on the shared colour range
+    marker = {
+        "symbol": "arrow",
+        "angleref": "previous",
+        "size": np.tile([0, size, 0], len(p.idx)),
+        "line": {"width": 0},
+    }
+    if p.key == "grey":
+        marker["color"] = MISSING_GREY
+    else:  # per-edge gradient colour, on the graph's fixed colour range
         low, high = data.grad_range
-        marker.update(
-            color=np.repeat(color[mask], 3), colorscale=GRADIENT_SCALE, cmin=low, cmax=high
-        )
+        colors = np.repeat(data.edge_grad[p.idx], 3)
+        marker.update(color=colors, colorscale=GRADIENT_SCALE, cmin=low, cmax=high)
     return go.Scatter(
-        x=xs, y=ys, mode="markers", marker=marker, name=name, showlegend=False, hoverinfo="skip"
+        x=p.x,
+        y=p.y,
+        mode="markers",
+        marker=marker,
+        name=f"{p.key} arrows",
+        showlegend=False,
+        hoverinfo="skip",
     )
 
 
 def _colorbar(data: GraphArrays, large_font: bool) -> go.Scatter:
     """An empty trace that only carries the colour bar, so it stays put while the graph builds up."""
     low, high = data.grad_range
+    bar = {
+        "title": {"text": "log10 ‖∂L/∂·‖<br>at edge head"},
+        "thickness": 22 if large_font else 14,
+    }
     return go.Scatter(
         x=[None],
         y=[None],
@@ -89,25 +190,19 @@ def _colorbar(data: GraphArrays, large_font: bool) -> go.Scatter:
             "cmax": high,
             "showscale": True,
             "size": 0.1,
-            "colorbar": {
-                "title": {"text": "log10 ‖∂L/∂·‖<br>at edge head"},
-                "thickness": 22 if large_font else 14,
-            },
+            "colorbar": bar,
         },
     )
 
 
-def _edge_hover(data: GraphArrays, mask: np.ndarray) -> go.Scatter:
+def _edge_hover(data: GraphArrays, p: Piece) -> go.Scatter:
     """Invisible points at edge midpoints: hover tells what flows along the edge."""
-    idx = np.flatnonzero(mask) if mask.sum() <= MAX_HOVER_EDGES else np.zeros(0, int)
-    mid_x = (data.x[data.tail[idx]] + data.x[data.head[idx]]) / 2
-    mid_y = (data.y[data.tail[idx]] + data.y[data.head[idx]]) / 2
     text = [
-        f"{data.edge_hover[i]}<br>log10 gradient at head = {data.edge_grad[i]:.6g}" for i in idx
+        f"{data.edge_hover[i]}<br>log10 gradient at head = {data.edge_grad[i]:.6g}" for i in p.idx
     ]
     return go.Scatter(
-        x=mid_x,
-        y=mid_y,
+        x=p.x,
+        y=p.y,
         mode="markers",
         marker={"size": 10, "opacity": 0},
         showlegend=False,
@@ -119,12 +214,13 @@ def _edge_hover(data: GraphArrays, mask: np.ndarray) -> go.Scatter:
 
 def _node_text(data: GraphArrays, idx: np.ndarray, kind: str) -> tuple[list[str], str]:
     """Labels and their position. Crowded kinds (gates 0.12 apart) get just their letter inside
-    the marker; parameters get their name on the left, everything else above."""
-    if kind_style(kind)["name"] == "shared parameter":
+    the marker; parameters get their name on the left, inputs their token underneath."""
+    name = kind_style(kind)["name"]
+    if name == "shared parameter":
         return [data.text[i] for i in idx], "middle left"
     if _min_gap(data.x[idx], data.y[idx]) < CROWDED_GAP:
         return [data.text[i].split("_")[0] for i in idx], "middle center"
-    if kind_style(kind)["name"] == "input x_t":
+    if name == "input x_t":
         return [data.text[i] for i in idx], "bottom center"  # two lines: x_t and its token
     return [data.text[i] for i in idx], "top center"
 
@@ -132,20 +228,17 @@ def _node_text(data: GraphArrays, idx: np.ndarray, kind: str) -> tuple[list[str]
 def _min_gap(x: np.ndarray, y: np.ndarray) -> float:
     """Smallest horizontal distance between two nodes on the same lane (inf if none share one)."""
     order = np.lexsort((x, y))
-    same_lane = np.diff(y[order]) == 0
-    gaps = np.diff(x[order])[same_lane]
+    gaps = np.diff(x[order])[np.diff(y[order]) == 0]
     return float(gaps.min()) if gaps.size else np.inf
 
 
-def _nodes(data: GraphArrays, mask: np.ndarray, kind: str, large_font: bool) -> go.Scatter:
-    idx = np.flatnonzero(mask & (data.kind == kind))
-    style = kind_style(kind)
+def _nodes(data: GraphArrays, p: Piece, large_font: bool, labelled: bool) -> go.Scatter:
+    style = kind_style(p.key)
     size = (24 if large_font else 17) * (1.3 if style["symbol"] == "star" else 1.0)
-    labelled = int(mask.sum()) <= MAX_LABELLED_NODES
-    text, where = _node_text(data, idx, kind) if labelled else (None, "top center")
+    text, where = _node_text(data, p.idx, p.key) if labelled else (None, "top center")
     return go.Scatter(
-        x=data.x[idx],
-        y=data.y[idx],
+        x=p.x,
+        y=p.y,
         mode="markers+text" if labelled else "markers",
         text=text,
         textposition=where,
@@ -156,65 +249,8 @@ def _nodes(data: GraphArrays, mask: np.ndarray, kind: str, large_font: bool) -> 
             "line": {"color": "#333333", "width": 1},
         },
         name=style["name"],
-        legendgroup=kind,
+        legendgroup=str(p.key),
         meta=escape(style["name"]),
-        customdata=[data.hover[i] for i in idx],
+        customdata=[data.hover[i] for i in p.idx],
         hovertemplate=NODE_HOVER,
     )
-
-
-def graph_traces(
-    data: GraphArrays, *, upto_t: int | None, show_params: bool, large_font: bool = False
-) -> list[go.Scatter]:
-    """Every trace of the graph at step `upto_t`, always the same traces in the same order (frames
-    of the animation replace them one for one)."""
-    nodes = data.visible_nodes(upto_t, show_params)
-    edges = data.visible_edges(nodes, show_params)
-    bucket = data.buckets()
-    data_edges = edges & ~data.edge_param
-    arrow = 11 if large_font else 8
-    traces = [
-        _lines(
-            data,
-            edges & data.edge_param,
-            name="shared parameter (dashed)",
-            color=PARAM_EDGE_COLOR,
-            dash="dash",
-            width=1.0,
-            legend=True,
-        ),
-        _lines(
-            data,
-            data_edges & (bucket < 0),
-            name="no gradient (zero or not computed)",
-            color=MISSING_GREY,
-            legend=True,
-        ),
-    ]
-    colors = bucket_colors()
-    traces += [
-        _lines(
-            data,
-            data_edges & (bucket == b),
-            name=f"gradient bucket {b}",
-            color=colors[b],
-            width=2.5,
-        )
-        for b in range(N_BUCKETS)
-    ]
-    traces.append(
-        _arrows(data, data_edges & (bucket >= 0), color=data.edge_grad, size=arrow, name="arrows")
-    )
-    traces.append(
-        _arrows(
-            data,
-            data_edges & (bucket < 0),  # parameter edges get no heads: they would clutter
-            color=MISSING_GREY,
-            size=arrow,
-            name="grey arrows",
-        )
-    )
-    traces.append(_colorbar(data, large_font))
-    traces.append(_edge_hover(data, edges))
-    traces += [_nodes(data, nodes, kind, large_font) for kind in dict.fromkeys(data.kind)]
-    return traces

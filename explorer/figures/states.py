@@ -35,16 +35,36 @@ GATE_ORDER = ("i", "f", "g", "o", "r", "z", "n")
 
 
 def _grid(frame: pd.DataFrame, max_columns: int) -> tuple[np.ndarray, list[str], list[int], int]:
-    """(units × steps) values, 't:token' labels, the t of each column, and the column stride."""
-    grid = frame.pivot(index="unit", columns="t", values="value")
-    tokens = frame.drop_duplicates("t").set_index("t")["token"].reindex(grid.columns)
-    ts = [int(t) for t in grid.columns]
-    stride = max(1, int(np.ceil(len(ts) / max_columns)))
-    keep = list(range(0, len(ts), stride))
-    if stride > 1 and keep[-1] != len(ts) - 1:
-        keep.append(len(ts) - 1)  # always show the last step: the acceptor's loss sits there
-    labels = [step_label(ts[i], tokens.iloc[i]) for i in keep]
-    return grid.to_numpy(dtype=float)[:, keep], labels, [ts[i] for i in keep], stride
+    """(units × steps) values, 't:token' labels, the t of each column, and the column stride.
+
+    Steps are thinned before pivoting, so a 10,000-step frame only reshapes the kept columns."""
+    every = np.sort(frame["t"].unique())
+    stride = max(1, int(np.ceil(len(every) / max_columns)))
+    kept = every[::stride]
+    if stride > 1 and kept[-1] != every[-1]:
+        kept = np.append(
+            kept, every[-1]
+        )  # always show the last step: the acceptor's loss sits there
+    rows = frame[frame["t"].isin(kept)] if stride > 1 else frame
+    grid = rows.pivot(index="unit", columns="t", values="value").reindex(columns=kept)
+    tokens = _tokens(rows).reindex(kept).to_numpy()
+    ts = [int(t) for t in kept]
+    labels = [step_label(t, token) for t, token in zip(ts, tokens, strict=True)]
+    return grid.to_numpy(dtype=float), labels, ts, stride
+
+
+def _tokens(frame: pd.DataFrame) -> pd.Series:
+    """t -> token of a tidy frame."""
+    return frame[["t", "token"]].drop_duplicates("t").set_index("t")["token"]
+
+
+def _select(frame: pd.DataFrame, **equal) -> pd.DataFrame:
+    """Rows where each named column equals its value, as numpy masks over only the columns a
+    heatmap needs: copying a million-row string column costs more than the whole heatmap."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column, value in equal.items():
+        mask &= frame[column].eq(value).to_numpy(dtype=bool)
+    return frame.loc[mask, ["t", "token", "unit", "value"]]
 
 
 def symmetric_range(values: np.ndarray) -> tuple[float, float]:
@@ -174,7 +194,9 @@ def gate_heatmaps_figure(
     """One heatmap per gate, sigmoid gates on [0, 1] (Viridis), tanh candidates on [-1, 1] (RdBu)."""
     layer = _first_layer(gates) if layer is None else layer
     rows = gates[(gates["layer"] == layer) & (gates["direction"] == direction)]
-    names = [g for g in GATE_ORDER if g in set(rows["gate"])]
+    present = set(rows["gate"].unique())  # unique() first: iterating 1e6 strings is slow
+    rows = rows[["t", "token", "gate", "unit", "value"]]
+    names = [g for g in GATE_ORDER if g in present]
     if not names and not gates.empty:
         return _empty_figure(_missing(gates, "gate values", layer, direction), large_font)
     if not names:
@@ -190,7 +212,7 @@ def gate_heatmaps_figure(
     )
     note = ""
     for row, gate in enumerate(names, start=1):
-        z, labels, ts, stride = _grid(rows[rows["gate"] == gate], max_columns)
+        z, labels, ts, stride = _grid(_select(rows, gate=gate), max_columns)
         note = _decimation_note(stride, len(ts), rows["t"].nunique())
         axis = "coloraxis2" if gate in TANH_GATES else "coloraxis"
         fig.add_trace(_heatmap(z, labels, name=gate, coloraxis=axis), row=row, col=1)
