@@ -41,11 +41,14 @@ def test_training_updates_live_and_stops_mid_run(app_server, page):
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Stopped with the Stop button").first.wait_for(timeout=60_000)
     assert time.monotonic() - started < 30  # long before the 60 s budget would have ended it
+    wait_until_idle(page)
+    page.wait_for_timeout(1500)  # no timer is left: nothing may rerun any more
+    wait_until_idle(page)
     assert page.locator(PROGRESS).count() == 0
     assert page.get_by_text("Stopped with the Stop button").count() == 2  # Elman and LSTM
     assert page.locator("[data-testid='stException']").count() == 0
     charts = page.eval_on_selector_all(".js-plotly-plot", "els => els.map(e => e.data[0].type)")
-    assert charts == ["scatter", "heatmap", "heatmap", "scatter"]
+    assert charts == ["scatter", "heatmap", "heatmap", "scatter"], charts
 
 
 def test_too_small_budget_is_refused(app_server, page):

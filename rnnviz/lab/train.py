@@ -151,9 +151,8 @@ class Trainer:
         self._rows: list[dict] = []
         self._picture: list[np.ndarray] = []
         self._picture_steps: list[int] = []
-        self._window: list[
-            tuple[float, float, bool]
-        ] = []  # loss, grad norm, clipped since last eval
+        # (loss, gradient norm, clipped?) of each step since the last evaluation
+        self._window: list[tuple[float, float, bool]] = []
         self._record_picture()
 
     @property
@@ -164,17 +163,16 @@ class Trainer:
         """Train for about `seconds` (or until done); `on_progress(step, metrics)` False stops."""
         chunk_end = time.perf_counter() + seconds
         while not self.done and time.perf_counter() < chunk_end:
-            start = time.perf_counter()  # seconds count training, evaluation and recording
+            start = time.perf_counter()
             ok = self._train_step()
-            if ok and self.steps % self.config.eval_every == 0:
-                metrics = self._evaluate()
-                self.seconds += time.perf_counter() - start
-                if on_progress is not None and on_progress(self.steps, metrics) is False:
-                    self.stop("Stopped by the user.")
-                    break
-            else:
-                self.seconds += time.perf_counter() - start
+            evaluate = ok and self.steps % self.config.eval_every == 0
+            metrics = self._evaluate() if evaluate else None
+            self.seconds += time.perf_counter() - start  # training, evaluation and recording
             if not ok:
+                break
+            report = metrics is not None and on_progress is not None
+            if report and on_progress(self.steps, metrics) is False:
+                self.stop("Stopped by the user.")
                 break
             self._check_limits()
 
