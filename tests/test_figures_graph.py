@@ -155,3 +155,23 @@ def test_animation_samples_steps_of_long_sequences():
     fig = unroll_animation_figure(build_graph(trace), max_frames=30, max_nodes=5000)
     names = [int(f.name) for f in fig.frames]
     assert len(names) == 30 and names[0] == 1 and names[-1] == 150
+
+
+@pytest.mark.parametrize(
+    ("cell", "options"),
+    [
+        ("lstm", {"level": "op"}),
+        ("gru", {"bidirectional": True, "num_layers": 2}),
+        ("elman", {"pattern": "encoder-decoder"}),
+        ("lstm", {"pattern": "encoder", "level": "op"}),
+    ],
+)
+def test_every_node_of_any_graph_is_drawn_once_at_its_position(cell, options):
+    level = options.pop("level", "cell")
+    trace = rnnviz.unroll("John lives in Salt Lake City", cell=cell, hidden_size=4, **options)
+    G = build_graph(trace, level=level)
+    fig = graph_figure(G)
+    points = [(x, y) for t in node_traces(fig) for x, y in zip(t.x, t.y, strict=True)]
+    assert sorted(points) == sorted(a["pos"] for _, a in G.nodes(data=True))
+    lines = [t for t in fig.data if t.mode == "lines"]
+    assert sum(int(np.isnan(floats(t.x)).sum()) for t in lines) == G.number_of_edges()

@@ -29,7 +29,7 @@ from explorer.figures.style import (
 FLOW_LINES = {
     "log10_grad_norm": ("log10 ‖∂L/∂s_t‖ (measured)", BLUE, "solid"),
     "log10_jacobian_norm": ("log10 ‖∂s_T/∂s_t‖ (measured)", VERMILLION, "solid"),
-    "log10_pascanu_bound": ("Pascanu bound log10 (γ·σ_max)^(T−t)", GREY, "dash"),
+    "log10_pascanu_bound": ("Pascanu bound on ‖∂s_T/∂s_t‖: log10 (γ·σ_max)^(T−t)", GREY, "dash"),
     "log10_forget_product": ("log10 ∏ forget gates (LSTM cell path)", GREEN, "dot"),
 }
 THEORY_COLUMNS = ("log10_pascanu_bound", "log10_forget_product")
