@@ -77,23 +77,17 @@ def _preactivation_norms(trace) -> np.ndarray | None:
 
 
 def _flow_array(trace, column: str) -> np.ndarray:
-    """gradient_flow[column] as (T, L, K). Rows without a layer column describe the whole stacked
-    state of one direction, so they are a per-layer number only when there is one layer."""
+    """gradient_flow[column] as (T, L, K). A row describes the whole stacked state of a direction,
+    so it is one layer's number only when there is one layer; stacked layers stay NaN."""
     cfg = trace.config
     T, L, K = trace.seq_len, cfg.num_layers, cfg.num_directions
     out = np.full((T, L, K), np.nan)
     flow = trace.gradient_flow
-    if column not in flow.columns:
+    if L != 1 or column not in flow.columns:
         return out
     for k in range(K):
         rows = flow[flow["direction"] == DIRECTION_LONG[k]]
-        t_index = rows["t"].to_numpy(dtype=int) - 1
-        values = rows[column].to_numpy(dtype=float)
-        if "layer" in flow.columns:
-            layer_index = rows["layer"].to_numpy(dtype=int) - 1
-            out[t_index, layer_index, k] = values
-        elif L == 1:
-            out[t_index, 0, k] = values
+        out[rows["t"].to_numpy(dtype=int) - 1, 0, k] = rows[column].to_numpy(dtype=float)
     return out
 
 
