@@ -16,6 +16,7 @@ teaches the RNN to keep it must travel back `lag` steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -30,41 +31,11 @@ COPY_SYMBOLS = 8  # K symbols to remember
 COPY_DISTRACTORS = 8  # distractor symbols, disjoint from the K
 POSITIVE_WORDS = ("great", "good", "lovely", "fine", "happy", "nice")
 NEGATIVE_WORDS = ("awful", "bad", "poor", "sad", "boring", "ugly")
-FILLER_WORDS = tuple(
-    [
-        "John",
-        "lives",
-        "in",
-        "Salt",
-        "Lake",
-        "City",
-        "and",
-        "he",
-        "walks",
-        "to",
-        "the",
-        "park",
-        "with",
-        "friends",
-        "on",
-        "a",
-        "sunny",
-        "day",
-        "while",
-        "the",
-        "lecture",
-        "on",
-        "recurrent",
-        "networks",
-        "goes",
-        "on",
-        "about",
-        "states",
-        "inputs",
-        "and",
-        "outputs",
-    ]
+_FILLER_TEXT = (
+    "John lives in Salt Lake City and he walks to the park with friends on a sunny day while "
+    "the lecture on recurrent networks goes on about states inputs and outputs"
 )
+FILLER_WORDS = tuple(dict.fromkeys(_FILLER_TEXT.split()))  # distinct, in order of appearance
 SENTENCE_EMBED_SIZE = 16
 ADDING_BASELINE_MSE = 1.0 / 6.0  # Var(u1 + u2) for two independent U(0, 1) values
 
@@ -150,9 +121,11 @@ def sentence_vocabulary() -> tuple[str, ...]:
     return POSITIVE_WORDS + NEGATIVE_WORDS + FILLER_WORDS
 
 
+@lru_cache(maxsize=16)
 def sentence_embeddings(seed: int) -> torch.Tensor:
     """(V, D) float32 embeddings of `sentence_vocabulary()`, the explorer's own for that seed."""
-    return torch.as_tensor(_embed(list(sentence_vocabulary()), SENTENCE_EMBED_SIZE, seed)).float()
+    table = embed(list(sentence_vocabulary()), SENTENCE_EMBED_SIZE, seed)  # (V, D) float64
+    return torch.as_tensor(table).float()
 
 
 def _sentence_batch(
@@ -166,18 +139,3 @@ def _sentence_batch(
     filler = torch.randint(offset, offset + len(FILLER_WORDS), (B, spec.lag), generator=g)
     words = torch.cat([first[:, None], filler], dim=1)  # (B, T)
     return table[words], label  # (B, T, D), (B,)
-
-
-def sentence_tokens(x_indices: torch.Tensor) -> list[str]:
-    vocab = sentence_vocabulary()
-    return [vocab[int(i)] for i in x_indices]
-
-
-def example_sentence(lag: int, positive: bool = True) -> list[str]:
-    """A readable sentence of the task (its first word decides), to show in the explorer."""
-    first = (POSITIVE_WORDS if positive else NEGATIVE_WORDS)[0]
-    return [first] + [FILLER_WORDS[i % len(FILLER_WORDS)] for i in range(lag)]
-
-
-def _embed(words: list[str], size: int, seed: int) -> np.ndarray:
-    return embed(words, size, seed)  # (V, D) the explorer's x_t for each word
