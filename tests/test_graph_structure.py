@@ -15,6 +15,33 @@ def _edges_of_kind(graph: nx.DiGraph, kind: str) -> list[tuple[str, str]]:
     return [(u, v) for u, v, k in graph.edges(data="kind") if k == kind]
 
 
+def test_smallest_acceptor_is_exactly_the_lecture_picture():
+    # Written by hand from s_t = R(s_{t-1}, x_t), y_t = O(s_t), L = loss(y_T), T = 2.
+    graph = build_graph(trace_of(2, "elman", 1, False, "acceptor"))
+    step = {"W_ih": "param", "W_hh": "param", "b": "param"}
+    expected = {
+        **{(f"param:{p}[l1,fwd]", f"s[l1,fwd,{t}]"): k for p, k in step.items() for t in (1, 2)},
+        ("param:O", "y[1]"): "param",
+        ("param:O", "y[2]"): "param",
+        ("x[1]", "s[l1,fwd,1]"): "input",
+        ("x[2]", "s[l1,fwd,2]"): "input",
+        ("s[l1,fwd,0]", "s[l1,fwd,1]"): "recurrent",
+        ("s[l1,fwd,1]", "s[l1,fwd,2]"): "recurrent",
+        ("s[l1,fwd,1]", "y[1]"): "output",
+        ("s[l1,fwd,2]", "y[2]"): "output",
+        ("y[2]", "loss"): "loss",
+    }
+    assert {(u, v): k for u, v, k in graph.edges(data="kind")} == expected
+    labels = dict(graph.nodes(data="label"))
+    assert [labels[n] for n in ("x[1]", "s[l1,fwd,0]", "s[l1,fwd,2]", "y[2]", "loss")] == [
+        "x_1",
+        "s_0",
+        "s_2",
+        "y_2",
+        "L",
+    ]
+
+
 def test_forward_edges_go_t_minus_1_to_t_and_backward_t_plus_1_to_t():
     graph = build_graph(trace_of(5, "elman", 1, True, "acceptor"))
     recurrent = _edges_of_kind(graph, "recurrent")
