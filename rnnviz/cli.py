@@ -6,6 +6,7 @@ Every failure a user can cause ends with exit status 2 and one line on stderr, n
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -70,6 +71,8 @@ def ui_command(port: int, host: str, headless: bool = False) -> list[str]:
         raise RnnvizError(f"--port must be between 1 and 65535, got {port}.")
     if not host.strip():
         raise RnnvizError("--host is empty: use 127.0.0.1 (this machine) or an address to bind.")
+    if importlib.util.find_spec("streamlit") is None:
+        raise RnnvizError("streamlit is not installed here: pip install 'streamlit>=1.67'.")
     app = app_script()
     if not app.is_file():
         raise RnnvizError(

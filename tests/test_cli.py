@@ -187,6 +187,19 @@ def test_ui_command_binds_localhost_and_finds_the_app(capsys):
     assert status == 2 and "--port must be between" in err
 
 
+def test_ui_without_streamlit_says_how_to_install(monkeypatch, capsys):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "streamlit" else real_find_spec(name, *a),
+    )
+    status, _, err = in_process(capsys, "ui", "--port", "8600")
+    assert status == 2 and "pip install 'streamlit>=1.67'" in err
+
+
 @pytest.mark.slow
 def test_ui_serves_the_app_on_localhost():
     from tools.apphost import free_port
