@@ -1,6 +1,6 @@
 """The lecture's usage patterns: where the loss attaches, and O, the output function.
 
-    acceptor         L = CE(y_T, target)                 (one class for the whole sentence)
+    acceptor         L = CE(O(e), target), e = final state: y_T one way  (one class per sentence)
     transducer       L = sum_t CE(y_t, target_t)         (a tag per token)
     encoder          L = 1/2 ||e - target||^2,  e = final top-layer h (both directions joined)
     encoder-decoder  e (and c for LSTM) is the initial state of a decoder RNN of the same cell that
@@ -70,8 +70,11 @@ def attach_loss(config, tokens, top_h, top_c, targets=None) -> LossResult:
             config,
             lambda: [class_id(" ".join(tokens), config.seed, config.output_size)],
         )
-        step[T - 1] = F.cross_entropy(logits[T - 1 : T], torch.tensor(tgt), reduction="sum")
-        name = "cross-entropy of the last output y_T (acceptor)"
+        # O of the final state: y_T one way; both directions' final states when bidirectional
+        # (the backward RNN's final state is the one that has read the whole sentence, at t = 1).
+        last = (final @ weight.T + bias)[None]  # (1, C)
+        step[T - 1] = F.cross_entropy(last, torch.tensor(tgt), reduction="sum")
+        name = "cross-entropy of O(final state), y_T one way (acceptor)"
     elif config.pattern == "transducer":
         tgt = _targets(
             targets,

@@ -60,17 +60,24 @@ def outputs_frame(trace: Trace) -> pd.DataFrame:
     )
 
 
-def singular_values_frame(trace: Trace) -> pd.DataFrame:
-    """Singular values of each J_t = ds_t/ds_{t-1}: columns t, token, direction, index, value."""
-    sv = trace.step_singular_values  # (K, T, n)
-    K, T, n = sv.shape
-    direction, t, index = np.meshgrid(
-        np.arange(K), np.arange(1, T + 1), np.arange(n), indexing="ij"
-    )
+def singular_values_frame(trace: Trace, max_steps: int | None = None) -> pd.DataFrame:
+    """Singular values of each J_t = ds_t/ds_{t-1}: columns t, token, direction, index, value.
+
+    With max_steps, at most that many evenly spaced steps (always t = 1 and t = T): one SVD per step
+    is the costliest part of a long trace."""
+    seq_len = trace.seq_len
+    if max_steps is None or seq_len <= max_steps:
+        steps, sv = np.arange(1, seq_len + 1), trace.step_singular_values
+    else:
+        steps = np.unique(np.linspace(1, seq_len, max_steps).round().astype(int))
+        sv = trace.singular_values(steps)
+    K, S, n = sv.shape
+    direction, pick, index = np.meshgrid(np.arange(K), np.arange(S), np.arange(n), indexing="ij")
+    t = steps[pick.ravel()]
     return pd.DataFrame(
         {
-            "t": t.ravel(),
-            "token": np.asarray(trace.tokens, dtype=object)[t.ravel() - 1],
+            "t": t,
+            "token": np.asarray(trace.tokens, dtype=object)[t - 1],
             "direction": np.asarray(DIRECTION_NAMES)[direction.ravel()],
             "index": index.ravel(),
             "value": sv.ravel(),

@@ -72,24 +72,28 @@ class Trace:
 
     @property
     def step_singular_values(self) -> np.ndarray:
-        """Singular values of every J_t, descending: (K, T, L*S). Computed on first use, in chunks
-        (one SVD per step: the most expensive part of a trace, so not paid unless asked for)."""
+        """Singular values of every J_t, descending: (K, T, L*S). Computed on first use (one SVD per
+        step: the most expensive part of a trace, so not paid unless asked for)."""
         if "sv" not in self._cache:
-            out = np.empty(
-                (self.num_directions, self.seq_len, self.states.shape[1] // self.num_directions)
-            )
-            for d, stack in enumerate(self._stacks):
-                for start in range(0, self.seq_len, 256):
-                    stop = min(start + 256, self.seq_len)
-                    jacs = np.stack([stack.step_jacobian(t) for t in range(start, stop)])
-                    with np.errstate(invalid="ignore"), threadpool_limits(1, "blas"):
-                        out[d, start:stop] = (
-                            np.linalg.svd(jacs, compute_uv=False)
-                            if np.isfinite(jacs).all()
-                            else np.nan
-                        )
-            self._cache["sv"] = out
+            self._cache["sv"] = self.singular_values(range(1, self.seq_len + 1))
         return self._cache["sv"]
+
+    def singular_values(self, steps) -> np.ndarray:
+        """Singular values of J_t for the given steps t (1-based): (K, len(steps), L*S). For long
+        sequences, a subset of steps keeps this fast (the dashboard samples a few hundred)."""
+        steps = [int(t) - 1 for t in steps]
+        out = np.empty(
+            (self.num_directions, len(steps), self.states.shape[1] // self.num_directions)
+        )
+        for d, stack in enumerate(self._stacks):
+            for start in range(0, len(steps), 256):  # bounded memory: 256 Jacobians at a time
+                chunk = steps[start : start + 256]
+                jacs = np.stack([stack.step_jacobian(t) for t in chunk])
+                with np.errstate(invalid="ignore"), threadpool_limits(1, "blas"):
+                    out[d, start : start + len(chunk)] = (
+                        np.linalg.svd(jacs, compute_uv=False) if np.isfinite(jacs).all() else np.nan
+                    )
+        return out
 
     def flow(self, direction: str = "forward") -> pd.DataFrame:
         """The gradient_flow rows of one direction."""

@@ -103,8 +103,10 @@ def pattern_loss(trace, top_h):
     logits = top_h.reshape(T, K * H) @ torch.tensor(trace.head_weight).T + torch.tensor(
         trace.head_bias
     )
-    if cfg.pattern == "acceptor":
-        return F.cross_entropy(logits[-1:], torch.tensor(trace.targets), reduction="sum")
+    if cfg.pattern == "acceptor":  # O of [h_fwd at T; h_bwd at 1]: each direction's final state
+        final = torch.cat([top_h[-1, 0]] + ([top_h[0, 1]] if K == 2 else []))
+        logits = final[None] @ torch.tensor(trace.head_weight).T + torch.tensor(trace.head_bias)
+        return F.cross_entropy(logits, torch.tensor(trace.targets), reduction="sum")
     if cfg.pattern == "transducer":
         return F.cross_entropy(logits, torch.tensor(trace.targets), reduction="sum")
     raise NotImplementedError(cfg.pattern)

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import rnnviz
+import rnnviz.tables
 from tests.reference import unroll_reference
 
 WORDS = [f"w{i % 37}" for i in range(300)]
@@ -102,11 +103,10 @@ def test_forget_gate_near_one_keeps_the_cell_path_near_one():
     assert low["log10_forget_product"].iloc[0] < -50  # a closed forget gate cuts the path
 
 
-def test_zero_gradient_before_the_loss_in_the_backward_direction():
-    trace = rnnviz.unroll("a b c d", cell="gru", bidirectional=True)
-    back = trace.flow("backward")  # y_T reads the backward direction's first step only
-    assert np.isneginf(back["log10_grad_norm"].iloc[:-1]).all()
-    assert np.isfinite(back["log10_grad_norm"].iloc[-1])
+def test_transducer_outputs_see_both_directions_acceptor_sees_final_states():
+    back = rnnviz.unroll("a b c d", cell="gru", bidirectional=True).flow("backward")
+    assert np.isfinite(back["log10_grad_norm"]).all()  # the acceptor reads h_bwd at t = 1
+    assert back["log10_grad_norm"].iloc[0] > back["log10_grad_norm"].iloc[-1]  # decays toward T
 
 
 def test_exploding_network_warns_and_flags():
@@ -134,3 +134,13 @@ def test_trained_lstm_state_dict_loads_and_is_explored():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isfinite(trace.gradient_flow["log10_grad_norm"]).all()
+
+
+def test_singular_values_of_a_subset_of_steps_match_the_full_set():
+    trace = rnnviz.unroll(WORDS[:120], cell="lstm", hidden_size=6, bidirectional=True)
+    frame = rnnviz.tables.singular_values_frame(trace, max_steps=10)
+    assert frame["t"].nunique() == 10 and {1, 120} <= set(frame["t"])
+    full = rnnviz.tables.singular_values_frame(trace)
+    merged = frame.merge(full, on=["t", "direction", "index"], suffixes=("", "_full"))
+    assert len(merged) == len(frame)
+    np.testing.assert_array_equal(merged["value"], merged["value_full"])
