@@ -30,6 +30,10 @@ from explorer.figures.style import (
 
 RUN_COLORS = (CELL_COLORS["lstm"], CELL_COLORS["elman"], CELL_COLORS["gru"], ORANGE, PURPLE, SKY)
 METRIC_TITLES = {"mse": "held-out MSE", "accuracy": "held-out accuracy"}
+CURVE_TITLES = {
+    "mse": "Held-out MSE during training",
+    "accuracy": "Held-out accuracy during training",
+}
 GRADIENT_TITLE = "log10 ||dL/ds_t||"
 
 
@@ -62,25 +66,28 @@ def training_curves_figure(
                       annotation_position="bottom right")  # fmt: skip
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(title_text=METRIC_TITLES[metric], type="log" if metric == "mse" else "linear")
-    return apply_theme(fig, title=f"{METRIC_TITLES[metric].capitalize()} during training",
+    return apply_theme(fig, title=CURVE_TITLES[metric],
                        large_font=large_font, height=380)  # fmt: skip
 
 
 def gradient_picture_figure(
-    picture: pd.DataFrame, *, title: str = "How far back the gradient reaches", large_font=False
+    picture: pd.DataFrame,
+    *,
+    title: str = "How far back the gradient reaches",
+    z_range: tuple[float, float] | None = None,
+    large_font: bool = False,
 ) -> go.Figure:
-    """Heatmap: x = t (1..T, the loss is at T), y = training step, colour = log10 ||dL/ds_t||."""
+    """Heatmap: x = t (1..T, the loss is at T), y = training step, colour = log10 ||dL/ds_t||.
+    Give several pictures the same `z_range` (see `picture_range`) to compare their colours."""
     steps = sorted(picture["step"].unique())
     ts = sorted(picture["t"].unique())
     grid = picture.pivot_table(index="step", columns="t", values="log10_grad_norm", aggfunc="first")
     z = grid.reindex(index=steps, columns=ts).to_numpy(dtype=float)  # (steps, T)
     exact_zero = np.isneginf(z)
     z = np.where(np.isfinite(z), z, np.nan)
-    finite = z[np.isfinite(z)]
-    low = float(np.floor(finite.min())) if finite.size else -1.0
-    high = float(np.ceil(finite.max())) if finite.size else 0.0
+    low, high = z_range if z_range is not None else picture_range([picture])
     fig = go.Figure(go.Heatmap(
-        x=ts, y=steps, z=z, zmin=low, zmax=max(high, low + 1), colorscale="Viridis",
+        x=ts, y=steps, z=z, zmin=low, zmax=high, colorscale="Viridis",
         colorbar={"title": {"text": GRADIENT_TITLE}},
         hovertemplate="t = %{x}<br>training step %{y}<br>log10 ||dL/ds_t|| = %{z:.2f}<extra></extra>",
     ))  # fmt: skip
@@ -88,8 +95,21 @@ def gradient_picture_figure(
     fig.update_yaxes(title_text="training step")
     if exact_zero.any():
         fig.add_annotation(text=f"{int(exact_zero.sum())} cell(s) blank: the gradient is exactly 0",
-                           xref="paper", yref="paper", x=0, y=-0.22, showarrow=False)  # fmt: skip
-    return apply_theme(fig, title=title, large_font=large_font, height=380)
+                           xref="paper", yref="paper", x=0, y=-0.34, showarrow=False)  # fmt: skip
+    fig = apply_theme(fig, title=title, large_font=large_font, height=400)
+    if exact_zero.any():
+        fig.update_layout(margin={"b": 100})
+    return fig
+
+
+def picture_range(pictures: list[pd.DataFrame]) -> tuple[float, float]:
+    """Whole decades spanning every finite log10 value of the pictures (for a shared colour bar)."""
+    values = np.concatenate([p["log10_grad_norm"].to_numpy(dtype=float) for p in pictures] or [[]])
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return -1.0, 0.0
+    low, high = float(np.floor(finite.min())), float(np.ceil(finite.max()))
+    return low, max(high, low + 1.0)
 
 
 def gradient_norm_figure(

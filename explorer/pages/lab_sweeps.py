@@ -169,5 +169,6 @@ def exploding_view(large_font: bool) -> None:
     columns = st.columns(len(runs))
     for column, (name, run) in zip(columns, runs.items(), strict=True):
         with column:
-            charts.show(gradient_picture_figure(run["picture"], title=f"{name}: gradient over t",
-                                                large_font=large_font), key=f"lab_x_pic_{name}")  # fmt: skip
+            fig = gradient_picture_figure(run["picture"], title=f"{name}: gradient over t",
+                                          large_font=large_font)  # fmt: skip
+            charts.show(fig, key=f"lab_x_pic_{name}")

@@ -22,6 +22,7 @@ from explorer.app.upload import read_model
 from explorer.figures.lab import (
     gradient_norm_figure,
     gradient_picture_figure,
+    picture_range,
     training_curves_figure,
 )
 from rnnviz.lab.tasks import TASKS
@@ -67,7 +68,7 @@ def controls() -> tuple[dict[str, TrainConfig] | None, float]:
         return None, state["lab_budget"]
     base = dict(task=state["lab_task"], lag=int(state["lab_lag"]), seed=int(state["lab_seed"]),
                 hidden_size=int(state["lab_hidden"]), lr=float(state["lab_lr"]),
-                budget_seconds=float(state["lab_budget"]), max_steps=10**6,
+                budget_seconds=float(state["lab_budget"]), max_steps=10**6, record_every=50,
                 clip=float(state["lab_clip"]) or None)  # fmt: skip
     configs = messages.guarded(
         lambda: {cell: TrainConfig(cell=cell, **base).validate() for cell in state["lab_cells"]},
@@ -206,10 +207,11 @@ def _figures(histories, pictures, spec, run, large_font: bool) -> None:
     charts.show(fig, key="lab_curves")
     st.markdown(_section("picture"))
     columns = st.columns(len(pictures))
+    z_range = picture_range(list(pictures.values()))  # one colour scale: compare cells by eye
     for column, (cell, picture) in zip(columns, pictures.items(), strict=True):
         with column:
             fig = gradient_picture_figure(picture, title=f"{CELL_LABELS[cell]}: gradient over t",
-                                          large_font=large_font)  # fmt: skip
+                                          z_range=z_range, large_font=large_font)  # fmt: skip
             charts.show(fig, key=f"lab_picture_{cell}")
     clip = _first_config(run).clip
     charts.show(gradient_norm_figure(histories, clip=clip, large_font=large_font), key="lab_norm")
