@@ -86,6 +86,7 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
     H, S = stack.hidden_size, stack.layer_state
     grad, grad_h, grad_c = np.full(T, np.nan), np.full(T, np.nan), np.full(T, np.nan)
     jac, fro = np.full(T, np.nan), np.full(T, np.nan)
+    per_layer = np.full((T, n // S, 3), np.nan)  # log10 norms of layer l's s, h, c gradient parts
     h_cols = np.concatenate([np.arange(layer * S, layer * S + H) for layer in range(n // S)])
     c_cols = np.setdiff1d(np.arange(n), h_cols)
     g, g_log = np.zeros(n), -np.inf  # true gradient = g * 10**g_log
@@ -93,9 +94,7 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
     previous = None
     for t in chain_order(T, stack.direction):
         if previous is not None:
-            both = stack.step_vjp(
-                previous, np.vstack([g[None], transfer.rows])
-            )  # one VJP, all rows
+            both = stack.step_vjp(previous, np.vstack([g[None], transfer.rows]))  # all rows at once
             g = both[0]
             transfer.advance(both[1:])
         g, g_log = _add_scaled(g, g_log, direct[t])
@@ -103,8 +102,14 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
         grad_h[t] = g_log + log10_norm(g[h_cols])
         grad_c[t] = g_log + log10_norm(g[c_cols]) if stack.cell == "lstm" else np.nan
         jac[t], fro[t] = transfer.log10_norms()
+        for layer in range(n // S):  # each layer's part of dL/ds_t: s, h, c
+            block = g[layer * S : (layer + 1) * S]
+            per_layer[t, layer, 0] = g_log + log10_norm(block)
+            per_layer[t, layer, 1] = g_log + log10_norm(block[:H])
+            per_layer[t, layer, 2] = g_log + log10_norm(block[H:]) if S > H else np.nan
         previous = t
     return {
+        "per_layer": per_layer,
         "log10_grad_norm": grad,
         "log10_grad_h": grad_h,
         "log10_grad_c": grad_c,
@@ -124,9 +129,7 @@ def _add_scaled(v: np.ndarray, log: float, extra: np.ndarray) -> tuple[np.ndarra
         total, top = extra / l2(extra), extra_log
     else:  # both scaled relative to the larger, so neither 10**log nor 10**-log is ever formed
         top = max(log, extra_log)
-        total = v * 10.0 ** (log - top) + (extra / l2(extra)) * 10.0 ** (
-            extra_log - top
-        )
+        total = v * 10.0 ** (log - top) + (extra / l2(extra)) * 10.0 ** (extra_log - top)
     size = l2(total)
     if size == 0.0:
         return total, -np.inf

@@ -1,8 +1,8 @@
 """Per-node numbers for the graph, read from a Trace: value norms and log10 gradient norms.
 
 Everything is computed vectorised once (arrays indexed [t-1, layer-1, direction]) so the builders
-only index. Gradients come only from `trace.gradient_flow`; where it has no number for a node
-(gates, inputs, outputs, s_0, layers it does not resolve) the value is NaN, never an estimate.
+only index. Gradients come only from the trace (`layer_grad_log10`, each layer's part of dL/ds_t);
+where it has no number for a node (gates, inputs, outputs, s_0) the value is NaN, never an estimate.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
-from rnnviz.graph_parts import DIRECTION_LONG
 
 
 @dataclass(frozen=True)
@@ -77,18 +75,9 @@ def _preactivation_norms(trace) -> np.ndarray | None:
 
 
 def _flow_array(trace, column: str) -> np.ndarray:
-    """gradient_flow[column] as (T, L, K). A row describes the whole stacked state of a direction,
-    so it is one layer's number only when there is one layer; stacked layers stay NaN."""
-    cfg = trace.config
-    T, L, K = trace.seq_len, cfg.num_layers, cfg.num_directions
-    out = np.full((T, L, K), np.nan)
-    flow = trace.gradient_flow
-    if L != 1 or column not in flow.columns:
-        return out
-    for k in range(K):
-        rows = flow[flow["direction"] == DIRECTION_LONG[k]]
-        out[rows["t"].to_numpy(dtype=int) - 1, 0, k] = rows[column].to_numpy(dtype=float)
-    return out
+    """Each layer's log10 gradient norm (T, L, K) for column log10_grad_norm / _h / _c."""
+    part = {"log10_grad_norm": 0, "log10_grad_h": 1, "log10_grad_c": 2}[column]
+    return np.array(trace.layer_grad_log10[..., part], dtype=float)
 
 
 def _param_norms(trace) -> dict:

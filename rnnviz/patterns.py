@@ -177,6 +177,7 @@ def _run_decoder(config, tokens, h0, c0, targets):
     loss = F.cross_entropy(logits_t, labels, reduction="sum")
     decoder = {
         "tokens": out_tokens,
+        "inputs": inputs.numpy(),  # (T_out, D) x'_k: "<s>", then the targets shifted by one
         "states": torch.stack(states).detach().numpy(),
         "outputs": logits_t.detach().numpy(),
         "targets": labels.numpy(),

@@ -46,6 +46,7 @@ class Trace:
     loss_name: str  # human-readable description of the loss
     step_losses: np.ndarray  # (T,) the part of the loss attached at each step (0 where none)
     gradient_flow: pd.DataFrame  # one row per (direction, t); see rnnviz.flow
+    layer_grad_log10: np.ndarray  # (T, L, K, 3) log10 ||dL/d.|| of each layer's s, h, c parts
     decoder: dict[str, Any] | None = None  # encoder-decoder only: tokens, states, outputs, targets
     warnings: tuple[str, ...] = ()
     _stacks: tuple = field(default=(), repr=False)  # per direction: weights and step caches

@@ -141,7 +141,7 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
     result = attach_loss(config, tokens, h[:, -1], c[:, -1] if lstm else None, targets)
     if not math.isfinite(result.loss):
         problems.append("The loss is NaN or inf.")
-    flow = _flow_frame(config, tokens, stacks, result)
+    flow, layer_grads = _flow_frame(config, tokens, stacks, result)
     for text in problems:
         warnings.warn(text, NumericalWarning, stacklevel=3)
     weight, bias = _head_arrays(config)
@@ -164,6 +164,7 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
         loss_name=result.loss_name,
         step_losses=result.step_losses,
         gradient_flow=flow,
+        layer_grad_log10=layer_grads,
         decoder=result.decoder,
         warnings=tuple(problems),
         _stacks=tuple(stacks),
@@ -187,9 +188,10 @@ def _numerical_problems(states: np.ndarray) -> list[str]:
     ]
 
 
-def _flow_frame(config, tokens, stacks: list[Stack], result) -> pd.DataFrame:
+def _flow_frame(config, tokens, stacks: list[Stack], result) -> tuple[pd.DataFrame, np.ndarray]:
+    """The gradient_flow table, and each layer's gradient parts (T, L, K, 3: s, h, c) in log10."""
     T, H, S, L = len(tokens), config.hidden_size, config.state_size, config.num_layers
-    frames = []
+    frames, per_layer = [], np.full((T, L, len(stacks), 3), np.nan)
     for stack in stacks:
         d = stack.direction
         direct = np.zeros((T, L * S))
@@ -197,6 +199,7 @@ def _flow_frame(config, tokens, stacks: list[Stack], result) -> pd.DataFrame:
         if result.direct_c is not None:
             direct[:, (L - 1) * S + H : L * S] = result.direct_c[:, d]
         columns = backward_flow(stack, direct)
+        per_layer[:, :, d] = columns["per_layer"]
         t = np.arange(1, T + 1)
         lag = (T - t) if d == 0 else (t - 1)
         frame = pd.DataFrame(
@@ -213,7 +216,7 @@ def _flow_frame(config, tokens, stacks: list[Stack], result) -> pd.DataFrame:
         frame["log10_grad_h"] = columns["log10_grad_h"]
         frame["log10_grad_c"] = columns["log10_grad_c"]
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    return pd.concat(frames, ignore_index=True), per_layer
 
 
 def _pascanu(config: UnrollConfig, stack: Stack, lag: np.ndarray) -> np.ndarray:

@@ -61,6 +61,12 @@ def test_states_and_gradients_match_autograd(case):
         with np.errstate(divide="ignore"):
             expected = np.log10(np.linalg.norm(grads[d], axis=1))
         np.testing.assert_allclose(flow["log10_grad_norm"], expected, atol=1e-9)
+        blocks = grads[d].reshape(T, L, S)  # each layer's part of dL/ds_t
+        with np.errstate(divide="ignore"):
+            per_layer = np.log10(np.linalg.norm(blocks, axis=-1))
+            per_h = np.log10(np.linalg.norm(blocks[..., : cfg.hidden_size], axis=-1))
+        np.testing.assert_allclose(trace.layer_grad_log10[:, :, d, 0], per_layer, atol=1e-9)
+        np.testing.assert_allclose(trace.layer_grad_log10[:, :, d, 1], per_h, atol=1e-9)
 
 
 @pytest.mark.parametrize("case", CASES[:8], ids=_id)

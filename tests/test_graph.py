@@ -150,11 +150,16 @@ def test_state_gradients_are_gradient_flows_numbers(cell, bidirectional):
     assert all(np.isfinite(flow["log10_grad_norm"]))  # so the equalities above compared numbers
 
 
-def test_stacked_layers_get_no_made_up_gradient():
-    # gradient_flow describes the whole stacked state of a direction, not one layer's part.
-    graph = build_graph(trace_of(5, "gru", 2, False, "acceptor"))
+def test_stacked_layers_show_each_layers_part_of_the_gradient():
+    trace = trace_of(5, "gru", 2, False, "acceptor")
+    graph = build_graph(trace)
     for layer in (1, 2):
-        assert all(math.isnan(graph.nodes[f"s[l{layer},fwd,{t}]"]["grad_log10"]) for t in (1, 5))
+        for t in (1, 5):
+            expected = trace.layer_grad_log10[t - 1, layer - 1, 0, 0]
+            assert graph.nodes[f"s[l{layer},fwd,{t}]"]["grad_log10"] == expected
+    assert np.isfinite(trace.layer_grad_log10[0, :, 0, 0]).all()
+    # s_T's layer-1 part feeds only a step T+1 that does not exist: exactly 0, shown as -inf
+    assert trace.layer_grad_log10[4, 0, 0, 0] == -np.inf
     assert graph.nodes["loss"]["grad_log10"] == 0.0  # dL/dL = 1 is known exactly
 
 
