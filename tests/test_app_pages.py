@@ -200,3 +200,19 @@ def test_switching_pages_keeps_the_selected_step():
         at.run()
         assert_clean(at)
         assert at.slider(key="t").value == 3, page
+
+
+def test_the_lab_page_is_in_the_navigation_when_it_exists():
+    import importlib.util
+
+    if importlib.util.find_spec("explorer.pages.lab") is None:
+        pytest.skip("explorer/pages/lab.py does not exist")
+    at = open_app("lab")
+    assert_clean(at)
+    assert at.title[0].value.startswith("Lab")
+
+
+def test_long_sequences_get_singular_values_at_spaced_steps():
+    at = open_app("gradients", query={"text": "tick " * 400})
+    assert_clean(at)
+    assert any("300 evenly spaced steps of 400" in c for c in texts(at, "caption"))

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz
+from explorer.app import budget
 from rnnviz import tables
 
 ConfigKey = tuple  # tuple(sorted(config.items())): plain, hashable values only
@@ -69,6 +70,7 @@ def shared_trace(config_key: ConfigKey, text: str) -> rnnviz.Trace:
 def trace_for(config: dict, text: str, *, random_weights: bool = False) -> rnnviz.Trace:
     """The trace for a config and text; raises rnnviz.RnnvizError for bad input.
     random_weights=True ignores an uploaded model (Compare runs all three cells)."""
+    budget.check(config, text)  # before any work: a sidebar setting must not stall the server
     key = tuple(sorted(config.items()))
     own = st.session_state.get("own_model")
     if own is None or random_weights:
@@ -88,11 +90,17 @@ def _session_memo(key: tuple, compute):
     return store[full_key]
 
 
+def _singular_values(trace: rnnviz.Trace) -> pd.DataFrame:
+    # One SVD per step: at evenly spaced steps only, as many as the budget allows.
+    steps = budget.singular_value_steps(trace.config.to_dict())
+    return tables.singular_values_frame(trace, max_steps=steps)
+
+
 FRAMES = {
     "states": tables.states_frame,
     "gates": tables.gates_frame,
     "outputs": tables.outputs_frame,
-    "singular_values": tables.singular_values_frame,
+    "singular_values": _singular_values,
 }
 
 

@@ -14,6 +14,7 @@ import warnings
 import torch
 
 import rnnviz
+from explorer.app import budget
 from explorer.app.controls import MAX_HIDDEN, MAX_INPUT, MAX_LAYERS
 
 MAX_UPLOAD_MB = 20
@@ -98,6 +99,7 @@ def _check_caps(info: dict) -> None:
                 f"The model's {field_name} is {info[field_name]}; the explorer shows up to {cap}. "
                 "Use the Python API (rnnviz.unroll(text, state_dict=...)) for bigger models."
             )
+    budget.check(info, PROBE_TEXT)  # the explorer's limit on the per-step Jacobian size
 
 
 def _probe(state_dict: dict) -> None:

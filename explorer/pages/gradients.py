@@ -65,6 +65,9 @@ def _figures(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
         return
     sv_fig = singular_values_figure(sv, selected_t=t, large_font=settings.large_font)
     charts.show(sv_fig, key=prefix + "sv")
+    shown = sv["t"].nunique()
+    if shown < seq_len:
+        st.caption(f"Singular values at {shown} evenly spaced steps of {seq_len} (one SVD each).")
     if not prefix:
         exports.panel(
             "gradients",

@@ -1,0 +1,63 @@
+"""A time budget for one unroll in the explorer, so no setting within the sidebar's ranges can
+freeze a shared server for minutes.
+
+The engine's cost per step grows with the per-step Jacobian J_t (n × n, n = layers × state size).
+Measured on the 2-core dev box, one torch thread, torch.func warmed up (seconds per step and
+direction): gru H=256 (n=256) 3.8 ms; elman 2×256 (n=512) 5.6 ms; lstm H=256 (n=512) 11.5 ms;
+lstm 2×128 bidirectional (n=512) 14.6 ms. So n² × 6e-8 s covers them (within 1.5-3x, on the slow
+side). Past n = 512 the per-step SVD dominates (elman 4×256, n=1024: about 1 s a step), so that
+is refused outright. Pages that run several traces (Compare: 3, Patterns: 4) multiply the cost,
+hence a per-trace budget of a few seconds.
+"""
+
+from __future__ import annotations
+
+import rnnviz
+
+SECONDS_PER_N2 = 6e-8  # per step and direction, times n²
+MAX_JACOBIAN = 512
+MAX_SECONDS = 8.0
+# Singular values of J_t cost one n×n SVD per step (about 30 ms at n = 256 here): the Gradient
+# page computes them at evenly spaced steps only, as many as fit SVD_SECONDS.
+SVD_SECONDS_PER_N3 = 1.8e-9
+SVD_SECONDS = 4.0
+SVD_STEPS = (20, 300)  # at least, at most
+
+
+def jacobian_size(config: dict) -> int:
+    """n = layers × state size (H, or 2H for LSTM's [h; c])."""
+    state = config["hidden_size"] * (2 if config["cell"] == "lstm" else 1)
+    return config["num_layers"] * state
+
+
+def estimate_seconds(config: dict, seq_len: int) -> float:
+    """Rough (conservative) seconds for rnnviz.unroll with this config on seq_len tokens."""
+    directions = 2 if config["bidirectional"] else 1
+    return directions * seq_len * SECONDS_PER_N2 * jacobian_size(config) ** 2
+
+
+def check(config: dict, text: str) -> None:
+    """Raise RnnvizError, saying what to lower, when the run would not fit the budget."""
+    n = jacobian_size(config)
+    if n > MAX_JACOBIAN:
+        raise rnnviz.RnnvizError(
+            f"Layers × state size is {n} (each step's Jacobian would be {n}×{n}); the explorer "
+            f"stops at {MAX_JACOBIAN}. Lower the hidden size or the number of layers "
+            "(rnnviz.unroll in Python has no such limit)."
+        )
+    seq_len = len(rnnviz.tokenize(text, config.get("tokenize", "word")))
+    seconds = estimate_seconds(config, seq_len)
+    if seconds > MAX_SECONDS:
+        raise rnnviz.RnnvizError(
+            f"This would take about {seconds:.0f} s to unroll ({seq_len:,} tokens, {n}×{n} "
+            f"Jacobians); the explorer stops at {MAX_SECONDS:.0f} s. Use a shorter text, a "
+            "smaller hidden size or fewer layers."
+        )
+
+
+def singular_value_steps(config: dict) -> int:
+    """How many steps' singular values the explorer computes (spread evenly over t = 1..T)."""
+    directions = 2 if config["bidirectional"] else 1
+    per_step = directions * SVD_SECONDS_PER_N3 * jacobian_size(config) ** 3
+    low, high = SVD_STEPS
+    return int(min(max(SVD_SECONDS / per_step, low), high))
