@@ -51,7 +51,7 @@ def panel(
     graph: nx.DiGraph | None = None,
 ) -> None:
     """An "Export" expander with one download button per file; `name` prefixes file names."""
-    with st.expander("Export", icon=":material/download:"):
+    with st.expander("Export", icon=":material/download:") as box:
         for label, frame in (frames or {}).items():
             columns = st.columns(len(TABLE_FORMATS))
             for column, (fmt, mime) in zip(columns, TABLE_FORMATS.items(), strict=True):
@@ -79,7 +79,7 @@ def panel(
                     help="Needs Chromium on the server (kaleido)." if no_browser else None,
                 )
         if graph is not None:
-            st.download_button(
+            box.download_button(
                 "Graph (JSON, node-link)",
                 data=_lazy(lambda: graph_bytes(graph), "the graph"),
                 file_name=f"rnnviz-{name}-graph.json",
