@@ -216,3 +216,13 @@ def test_long_sequences_get_singular_values_at_spaced_steps():
     at = open_app("gradients", query={"text": "tick " * 400})
     assert_clean(at)
     assert any("300 evenly spaced steps of 400" in c for c in texts(at, "caption"))
+
+
+def test_the_elman_topic_opens_the_operation_level_graph():
+    at = open_app("lecture", query={"topic": "4"})
+    at.button(key="lec_next").click().run()
+    assert_clean(at)
+    assert at.title[0].value.startswith("5.")
+    assert at.segmented_control(key="lec_level").value == "op"
+    at.button(key="lec_prev").click().run()
+    assert at.segmented_control(key="lec_level").value == "cell"

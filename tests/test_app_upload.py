@@ -40,6 +40,7 @@ def test_an_uploaded_lstm_drives_the_pages():
     assert at.sidebar.selectbox(key="cell").value == "lstm"
     assert at.sidebar.selectbox(key="cell").disabled
     assert at.sidebar.number_input(key="hidden").value == 5
+    assert any("Your uploaded model is in use: LSTM" in c for c in texts(at, "caption"))
 
     from streamlit.navigation.page import calc_hash
 
@@ -77,9 +78,10 @@ class NotAModel:
 
 
 BAD_FILES = {
-    "garbage bytes": (b"\x00\x01garbage" * 100, "torch.save"),
+    "garbage bytes": (b"\x00\x01garbage" * 100, "not a file saved by torch.save"),
     "empty file": (b"", "empty"),
-    "a plain pickle": (pickle.dumps({"x": NotAModel()}), "torch.save"),
+    "a plain pickle": (pickle.dumps({"x": NotAModel()}), "Python objects"),
+    "a corrupt zip": (b"PK\x03\x04" + b"\x00" * 64, "not a file saved by torch.save"),
     "a pickled module": (saved(torch.nn.Linear(2, 2)), "Python objects"),
     "a list": (saved([torch.zeros(2)]), "not a state_dict"),
     "non-tensors": (saved({"a": 1, "b": "two"}), "not a tensor"),

@@ -22,6 +22,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
 h1 { font-size: 2.6rem !important; }
 h2, h3 { font-size: 1.9rem !important; }
+[data-testid="stSidebar"] h3 { font-size: 1.3rem !important; }
 .katex { font-size: 1.5em !important; }
 code { font-size: 1.1rem; }
 </style>
@@ -39,27 +40,32 @@ class Topic:
 
     title: str
     view: str  # "unroll" | "states" | "gradients" | "compare" | "patterns"
-    preset: dict = field(default_factory=dict)  # sidebar key -> value (others go to default)
+    # Sidebar key -> value (other sidebar keys go to their default); "lec_" keys set the view.
+    preset: dict = field(default_factory=dict)
 
 
 LONG_RANGE = controls.PRESETS["Long-range agreement"]
 TOPICS: tuple[Topic, ...] = (
     Topic("Modeling sequences", "states", {"text": controls.DEFAULT_TEXT}),
-    Topic("The RNN abstraction: s_t = R(s_{t-1}, x_t), y_t = O(s_t)", "unroll", {}),
+    Topic("The RNN abstraction", "unroll", {"lec_level": "cell"}),
     Topic(
-        "Usage patterns: acceptor, transducer, encoder, encoder-decoder",
+        "Usage patterns",
         "patterns",
         {"pattern": "transducer"},
     ),
-    Topic("Bidirectional RNNs", "unroll", {"bidir": True, "pattern": "transducer"}),
-    Topic("A concrete example: the Elman RNN", "unroll", {"cell": "elman", "act": "tanh"}),
+    Topic(
+        "Bidirectional RNNs",
+        "unroll",
+        {"bidir": True, "pattern": "transducer", "lec_level": "cell"},
+    ),
+    Topic("The Elman RNN", "unroll", {"cell": "elman", "act": "tanh", "lec_level": "op"}),
     Topic(
         "The vanishing gradient problem",
         "gradients",
         {"cell": "elman", "text": LONG_RANGE, "hidden": 16, "input": 16},
     ),
     Topic(
-        "Long short-term memory (and the GRU)",
+        "Long short-term memory",
         "compare",
         {"cell": "lstm", "text": LONG_RANGE, "hidden": 16, "input": 16},
     ),

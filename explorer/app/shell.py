@@ -75,6 +75,9 @@ def main() -> None:
     lecture.apply_style(settings.large_font)
     controls.publish(settings)
     notices = st.container()  # at the top of the page, filled after the page read its params
+    if settings.own_model:
+        own = st.session_state["own_model"]["summary"]  # our text, not the file name
+        st.caption(f":material/upload_file: Your uploaded model is in use: {own}.")
     navigation.run()
     url_state.finish_run((*controls.SIDEBAR_PARAMS, *extra), extra)
     with notices:

@@ -20,6 +20,10 @@ from explorer.app.controls import MAX_HIDDEN, MAX_INPUT, MAX_LAYERS
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
 PROBE_TEXT = "John lives in Salt Lake City"
+NOT_TORCH = (
+    "This is not a file saved by torch.save. Save the weights with "
+    "torch.save(rnn.state_dict(), 'rnn.pt') and upload that .pt file."
+)
 
 
 class UploadError(rnnviz.RnnvizError):
@@ -54,6 +58,9 @@ def read_model(data: bytes, name: str) -> dict:
 
 
 def _load(data: bytes) -> dict:
+    # torch.save writes a zip archive (or, in the legacy format, a pickle starting with 0x80).
+    if not data.startswith((b"PK\x03\x04", b"\x80")):
+        raise UploadError(NOT_TORCH)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -64,10 +71,7 @@ def _load(data: bytes) -> dict:
             "not loaded for safety. Save only the weights: torch.save(rnn.state_dict(), 'rnn.pt')."
         ) from None
     except Exception:  # noqa: BLE001 - any unreadable file gets the same advice
-        raise UploadError(
-            "This is not a file saved by torch.save. Save the weights with "
-            "torch.save(rnn.state_dict(), 'rnn.pt') and upload that .pt file."
-        ) from None
+        raise UploadError(NOT_TORCH) from None
     if not isinstance(loaded, dict):
         raise UploadError(
             f"The file holds a {type(loaded).__name__}, not a state_dict (a dict of tensors)."

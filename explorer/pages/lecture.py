@@ -42,7 +42,7 @@ def _first_visit(index: int) -> None:
 
 
 def _stepper(index: int) -> None:
-    back, where, forward = st.columns([1, 4, 1])
+    back, where, forward = st.columns([2, 3, 2], vertical_alignment="center")
     back.button(
         "← Previous",
         key="lec_prev",
