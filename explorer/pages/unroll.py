@@ -39,7 +39,7 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
     """The graph with its controls; `prefix` keeps widget keys apart when the lecture reuses it."""
     for param in PARAMS:
         st.session_state.setdefault(prefix + param.key, param.default)
-    left, middle, right = st.columns(3)
+    left, middle, right = st.columns([3, 3, 4])
     left.segmented_control(
         "Graph level", LEVELS, key=prefix + "level", format_func=_level_label, required=True
     )
