@@ -42,16 +42,20 @@ WORDS = tuple(_VOCABULARY.split(" "))
 WATCH_JS = """([fingerprintSource]) => {
   const fingerprint = eval(fingerprintSource);
   const app = () => document.querySelector("[data-testid='stApp']");
-  window.__bench = {start: null, end: null, before: null};
+  window.__bench = {start: null, end: null, before: null, ran: false, finished: null};
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
-      window.__bench = {start: performance.now(), end: null, before: fingerprint()};
+      window.__bench = {start: performance.now(), end: null, before: fingerprint(),
+                        ran: false, finished: null};
     }
   }, true);
   new MutationObserver(() => {
     const b = window.__bench;
     if (b.start === null || b.end !== null) return;
-    if (app().dataset.testScriptState !== 'notRunning') return;
+    const state = app().dataset.testScriptState;
+    if (state === 'running') b.ran = true;
+    if (state !== 'notRunning') return;
+    if (b.ran && b.finished === null) b.finished = performance.now();  // the server's run ended
     if (fingerprint() !== b.before) b.end = performance.now();
   }).observe(document.body, {subtree: true, childList: true, attributes: true,
                              characterData: true});
@@ -66,13 +70,19 @@ def random_sentence(rng: random.Random, max_tokens: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, max_tokens)))
 
 
-def measure(page, field, value: str, commit_key: str) -> float:
-    """Type `value` into `field`, commit it, and return the page-measured latency in ms."""
+def measure(page, field, value: str, commit_key: str) -> tuple[float, float]:
+    """Type `value` into `field`, commit it; return the page-measured ms to the redraw and to
+    the moment the browser saw the script run end (NaN if it never saw it running)."""
     field.fill(value)
     field.press(commit_key)
     page.wait_for_function("() => window.__bench.end !== null", timeout=60_000)
     wait_until_idle(page)
-    return page.evaluate("() => window.__bench.end - window.__bench.start")
+    return tuple(
+        page.evaluate(
+            "() => [window.__bench.end - window.__bench.start,"
+            " (window.__bench.finished ?? NaN) - window.__bench.start]"
+        )
+    )
 
 
 def drive(page, url: str, is_trivial: bool, args, rng: random.Random) -> dict[str, list[float]]:
@@ -84,16 +94,24 @@ def drive(page, url: str, is_trivial: bool, args, rng: random.Random) -> dict[st
         wait_for_charts(page)
     fingerprint = TEXT_FINGERPRINT_JS if is_trivial else PLOT_FINGERPRINT_JS
     page.evaluate(WATCH_JS, [fingerprint])
-    times: dict[str, list[float]] = {"sentence": [], "seed": []}
+    times: dict[str, list[float]] = {"sentence": [], "seed": [], "run_ended": []}
     text = page.get_by_label(args.trivial_label if is_trivial else args.text_label, exact=True)
     seed = None if is_trivial else page.get_by_label(args.seed_label, exact=True)
     commit = "Enter" if is_trivial else "Control+Enter"  # st.text_area commits on Ctrl+Enter
     for i in range(args.changes):
         if seed is not None and i % 2 == 1:
-            times["seed"].append(measure(page, seed, str(rng.randint(1, 10_000)), "Enter"))
+            kind, field, value, key = "seed", seed, str(rng.randint(1, 10_000)), "Enter"
         else:
-            sentence = random_sentence(rng, args.max_tokens)
-            times["sentence"].append(measure(page, text, sentence, commit))
+            kind, field, value, key = (
+                "sentence",
+                text,
+                random_sentence(rng, args.max_tokens),
+                commit,
+            )
+        redrawn, run_ended = measure(page, field, value, key)
+        times[kind].append(redrawn)
+        if run_ended == run_ended:  # not NaN
+            times["run_ended"].append(run_ended)
     return times
 
 
@@ -137,6 +155,7 @@ def main() -> int:
     print(describe("  explorer, new sentence", app_times["sentence"]))
     print(describe("  explorer, new seed", app_times["seed"]))
     print(describe("  explorer, all changes", every))
+    print(describe("  explorer, script run ended", app_times["run_ended"]))
     print(describe("  trivial app, new text", trivial_times))
     ratio = statistics.median(every) / statistics.median(trivial_times)
     print(f"  ratio p50 explorer / trivial = {ratio:.2f}")

@@ -1,10 +1,12 @@
-"""Classroom load test: N students each change controls for a minute against one app process.
+"""Classroom load test: N students each change controls for a minute against the app.
 
 Each simulated student is a websocket session speaking Streamlit's protocol
 (benchmarks/st_client.py), exactly what a browser tab sends on a control change: a rerun with
 the new widget values. Every change is a new sentence or a new seed, so the engine's cache
-rarely helps (the worst case). A student waits a random think time (uniform 0..2*think seconds)
-between changes.
+rarely helps (the worst case); --distinct K draws from K sentences and seeds instead (a class
+following the lecturer's presets). A student waits a random think time (uniform 0..2*think
+seconds) between changes. --processes P starts P app processes and gives each student one of
+them, as a load balancer with sticky sessions would.
 
 Per N it starts a fresh app, records every rerun's response time, errors (exceptions shown on
 the page, failed runs, timeouts, dropped connections) and the server's peak RSS (/proc VmHWM),
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import sys
@@ -65,7 +68,11 @@ class LoadResult:
         )
 
 
-def random_sentence(rng: random.Random) -> str:
+def random_sentence(rng: random.Random, distinct: int) -> str:
+    """A new random sentence, or (distinct > 0) one of `distinct` fixed ones, as when a class
+    follows the lecturer's presets and the engine's cache can answer."""
+    if distinct:
+        rng = random.Random(rng.randrange(distinct))
     return " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12)))
 
 
@@ -83,7 +90,8 @@ def optional_widget(widgets, label: str, kinds: tuple[str, ...]):
         return None
 
 
-async def student(url: str, args, index: int, deadline: float, result: LoadResult) -> None:
+async def student(urls: list[str], args, index: int, deadline: float, result: LoadResult) -> None:
+    url = urls[index % len(urls)]  # what a sticky load balancer does: one student, one process
     rng = random.Random(index)
     await asyncio.sleep(rng.uniform(0, args.ramp))  # students do not all click at the same ms
     try:
@@ -95,9 +103,9 @@ async def student(url: str, args, index: int, deadline: float, result: LoadResul
             text = find_widget(first.widgets, args.text_label, ("text_input", "text_area"))
             seed = optional_widget(first.widgets, args.seed_label, ("number_input", "slider"))
             while time.monotonic() < deadline:
-                change = [widget_state(text, random_sentence(rng))]
+                change = [widget_state(text, random_sentence(rng, args.distinct))]
                 if seed is not None and rng.random() < 0.5:
-                    change.append(widget_state(seed, rng.randint(0, 99)))
+                    change.append(widget_state(seed, rng.randrange(args.distinct or 100)))
                 run = await session.rerun(change)
                 if run.ok:
                     result.times.append(run.seconds)
@@ -108,20 +116,22 @@ async def student(url: str, args, index: int, deadline: float, result: LoadResul
         result.errors.append(f"student {index}: {type(error).__name__}: {error}")
 
 
-async def watch_rss(pid: int, result: LoadResult, stop: asyncio.Event) -> None:
+async def watch_rss(pids: list[int], result: LoadResult, stop: asyncio.Event) -> None:
+    """Peak of the summed RSS of all app processes (sampled), and of the kernel's per-process
+    high-water marks (VmHWM) at the end."""
     while not stop.is_set():
-        result.peak_rss_mb = max(result.peak_rss_mb, rss_mb(pid))
+        result.peak_rss_mb = max(result.peak_rss_mb, sum(rss_mb(pid) for pid in pids))
         await asyncio.sleep(0.25)
-    result.peak_rss_mb = max(result.peak_rss_mb, rss_mb(pid, "VmHWM"))
+    result.peak_rss_mb = max(result.peak_rss_mb, sum(rss_mb(pid, "VmHWM") for pid in pids))
 
 
-async def run_class(url: str, pid: int, args, sessions: int) -> LoadResult:
-    result = LoadResult(sessions, start_rss_mb=rss_mb(pid))
+async def run_class(urls: list[str], pids: list[int], args, sessions: int) -> LoadResult:
+    result = LoadResult(sessions, start_rss_mb=sum(rss_mb(pid) for pid in pids))
     stop = asyncio.Event()
-    watcher = asyncio.create_task(watch_rss(pid, result, stop))
+    watcher = asyncio.create_task(watch_rss(pids, result, stop))
     started = time.monotonic()
     deadline = started + args.ramp + args.duration
-    await asyncio.gather(*(student(url, args, i, deadline, result) for i in range(sessions)))
+    await asyncio.gather(*(student(urls, args, i, deadline, result) for i in range(sessions)))
     result.wall_s = time.monotonic() - started
     stop.set()
     await watcher
@@ -150,15 +160,26 @@ def main() -> int:
     parser.add_argument("--text-label", default="sentence")
     parser.add_argument("--seed-label", default="seed")
     parser.add_argument("--keep-going", action="store_true", help="run every N even after a break")
+    parser.add_argument("--processes", type=int, default=1, help="app processes, students split")
+    parser.add_argument(
+        "--distinct", type=int, default=0, help="draw from this many sentences/seeds"
+    )
     args = parser.parse_args()
 
     for sessions in args.sessions:
-        with AppServer(args.app) as server:
-            asyncio.run(warm_up(server.url, args))
+        with contextlib.ExitStack() as stack:
+            servers = [stack.enter_context(AppServer(args.app)) for _ in range(args.processes)]
+            urls = [server.url for server in servers]
+            for url in urls:
+                asyncio.run(warm_up(url, args))
             cpu_before = time.process_time()
-            result = asyncio.run(run_class(server.url, server.process.pid, args, sessions))
+            pids = [server.process.pid for server in servers]
+            result = asyncio.run(run_class(urls, pids, args, sessions))
             client_cpu = time.process_time() - cpu_before
-        print(result.line() + f"  client_cpu={client_cpu:.1f}s", flush=True)
+        print(
+            result.line() + f"  processes={args.processes}  client_cpu={client_cpu:.1f}s",
+            flush=True,
+        )
         for error in result.errors[:5]:
             print("   ", error[:300])
         broke = bool(result.errors) or result.percentile(0.95) > args.p95_limit
