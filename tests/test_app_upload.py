@@ -40,7 +40,7 @@ def test_an_uploaded_lstm_drives_the_pages():
     assert at.sidebar.selectbox(key="cell").value == "lstm"
     assert at.sidebar.selectbox(key="cell").disabled
     assert at.sidebar.number_input(key="hidden").value == 5
-    assert any("Your uploaded model is in use: LSTM" in c for c in texts(at, "caption"))
+    assert any("your uploaded model (LSTM, H=5" in c for c in texts(at, "caption"))
 
     from streamlit.navigation.page import calc_hash
 

@@ -77,7 +77,7 @@ def main() -> None:
     notices = st.container()  # at the top of the page, filled after the page read its params
     if settings.own_model:
         own = st.session_state["own_model"]["summary"]  # our text, not the file name
-        st.caption(f":material/upload_file: Your uploaded model is in use: {own}.")
+        st.caption(f":material/upload_file: Every view shows your uploaded model ({own}).")
     navigation.run()
     url_state.finish_run((*controls.SIDEBAR_PARAMS, *extra), extra)
     with notices:
