@@ -1,10 +1,10 @@
 """Every engine call the explorer makes, cached on plain values (the config items and the text).
 
-A Trace holds the torch module and a Jacobian closure, which cannot be pickled, so traces are kept
-with st.cache_resource (shared, read-only: a Trace is a frozen dataclass and no page mutates its
-arrays) while the tidy tables and graphs derived from them go through st.cache_data. A model the
-user uploaded is never put in these shared caches: its traces live in that session's
-st.session_state only (see `_session_memo`).
+Traces and graphs are kept with st.cache_resource: st.cache_data would unpickle a fresh copy (the
+arrays, the torch module, every node's attributes) on every rerun, and nothing mutates them (a
+Trace is a frozen dataclass; pages and figures only read). The tidy tables go through
+st.cache_data. A model the user uploaded is never put in these shared caches: everything derived
+from it lives in that session's st.session_state only (see `_session_memo`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ OWN_ITEMS_PER_SESSION = 16
 @st.cache_resource(show_spinner=False)
 def warm_up() -> float:
     """Once per server: import torch/plotly, run a tiny unroll of each cell (the first torch.func
-    call costs ~1.5 s), pin torch to one thread (two threads on a shared 2-core box spike small
+    call is slow), pin torch to one thread (two threads on a shared 2-core box spike small
     unrolls to 1.4 s), then collect and freeze the heap so Streamlit's gc after each run is cheap
     (127 -> 48 ms per rerun measured in STREAMLIT-NOTES). Returns the seconds it took."""
     import time
