@@ -226,3 +226,24 @@ def test_the_elman_topic_opens_the_operation_level_graph():
     assert at.segmented_control(key="lec_level").value == "op"
     at.button(key="lec_prev").click().run()
     assert at.segmented_control(key="lec_level").value == "cell"
+
+
+@pytest.mark.parametrize("view", ["unrolled", "rolled"])
+@pytest.mark.parametrize("level", ["cell", "op"])
+@pytest.mark.parametrize("cell", CELLS)
+def test_every_graph_view_of_a_deep_bidirectional_encoder_decoder(cell, level, view):
+    query = {
+        "cell": cell,
+        "level": level,
+        "view": view,
+        "layers": "2",
+        "bidir": "true",
+        "pattern": "encoder-decoder",
+        "hidden": "4",
+        "input": "3",
+    }
+    at = open_app("unroll", query=query)
+    assert_clean(at)
+    graph = charts(at)[0]
+    assert _node_count(graph) > 0
+    assert ("Rolled" in graph["layout"]["title"]["text"]) == (view == "rolled")
