@@ -69,6 +69,11 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
         st.caption("The loop is what unrolling removes: switch View to 'unrolled'.")
     else:
         _stepper(settings, graph, trace.seq_len, tuple(trace.tokens), prefix)
+        if trace.num_directions > 1:
+            st.caption(
+                "The formula is the forward chain. The backward chain (s^b) applies its own R "
+                "from x_T down to x_t: s^b_t = R^b(s^b_{t+1}, x_t)."
+            )
         _animation(graph, settings, prefix)
     if not prefix:
         exports.panel(
