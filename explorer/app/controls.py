@@ -85,6 +85,9 @@ def apply_preset_text() -> None:
     choice = st.session_state.get("preset")
     if choice in PRESETS:
         st.session_state["text"] = PRESETS[choice]
+    st.session_state["preset"] = (
+        None  # the box is an action, not a state: it shows the prompt again
+    )
 
 
 def reset_to_defaults(keep: tuple[str, ...] = ()) -> None:
