@@ -44,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=DEFAULTS.batch_size)
     p.add_argument("--lr", type=float, default=DEFAULTS.lr)
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer)
+    p.add_argument("--forget-bias", type=_bias, default=DEFAULTS.forget_bias,
+                   help="LSTM forget-gate bias at the start, or 'torch' for torch's init")  # fmt: skip
     p.add_argument("--clip", type=float, default=None,
                    help="clip the gradient norm at this value (Pascanu's rule)")  # fmt: skip
     p.add_argument("--threads", type=int, default=1,
@@ -60,7 +62,17 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
                        hidden_size=args.hidden_size, activation=args.activation,
                        sigma_max=args.sigma_max, lr=args.lr, optimizer=args.optimizer,
                        batch_size=args.batch_size, max_steps=args.steps,
-                       budget_seconds=args.budget_seconds, clip=args.clip).validate()  # fmt: skip
+                       budget_seconds=args.budget_seconds, clip=args.clip,
+                       forget_bias=args.forget_bias).validate()  # fmt: skip
+
+
+def _bias(text: str) -> float | None:
+    if text.strip().lower() == "torch":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number or 'torch', got {text!r}") from None
 
 
 def run(args: argparse.Namespace) -> int:

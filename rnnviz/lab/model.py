@@ -51,16 +51,14 @@ def build_model(
     *,
     activation: str = "tanh",
     sigma_max: float | None = None,
+    forget_bias: float | None = None,
 ) -> LabModel:
     """A float32 LabModel whose recurrent weights come from the engine's `build_rnn` (same init)."""
-    rnn = _build_rnn(cell, spec.input_size, hidden_size, seed, activation, sigma_max)
-    torch.manual_seed(seed)  # the head's init
-    return LabModel(rnn.float(), spec.output_size, spec.kind)
-
-
-def _build_rnn(cell, input_size, hidden_size, seed, activation, sigma_max) -> nn.Module:
-    config = UnrollConfig(cell=cell, hidden_size=hidden_size, input_size=input_size,
-                          activation=activation, sigma_max=sigma_max, seed=seed)  # fmt: skip
+    config = UnrollConfig(cell=cell, hidden_size=hidden_size, input_size=spec.input_size,
+                          activation=activation, sigma_max=sigma_max, seed=seed,
+                          forget_bias=forget_bias if cell == "lstm" else None)  # fmt: skip
     rnn = build_rnn(config.validate())  # float64, seeded, frozen
     rnn.batch_first = True  # the Lab's batches are (B, T, D)
-    return rnn.requires_grad_(True)
+    rnn.requires_grad_(True)
+    torch.manual_seed(seed)  # the head's init
+    return LabModel(rnn.float(), spec.output_size, spec.kind)

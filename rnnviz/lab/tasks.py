@@ -28,7 +28,6 @@ TASKS = ("adding", "copy", "sentence")
 MIN_LAG = {"adding": 2, "copy": 1, "sentence": 1}
 MAX_LAG = 1000
 COPY_SYMBOLS = 8  # K symbols to remember
-COPY_DISTRACTORS = 8  # distractor symbols, disjoint from the K
 POSITIVE_WORDS = ("great", "good", "lovely", "fine", "happy", "nice")
 NEGATIVE_WORDS = ("awful", "bad", "poor", "sad", "boring", "ugly")
 _FILLER_TEXT = (
@@ -80,7 +79,7 @@ def task_spec(name: str, lag: int, seed: int = 0) -> TaskSpec:
     if name == "adding":
         return TaskSpec(name, lag, lag, 2, 1, "regression", ADDING_BASELINE_MSE, 0.01, seed)
     if name == "copy":
-        size = COPY_SYMBOLS + COPY_DISTRACTORS
+        size = COPY_SYMBOLS + 1  # K symbols and the blank
         return TaskSpec(name, lag, lag + 1, size, COPY_SYMBOLS, "classification",
                         1.0 / COPY_SYMBOLS, 0.99, seed)  # fmt: skip
     return TaskSpec(name, lag, lag + 1, SENTENCE_EMBED_SIZE, 2, "classification", 0.5, 0.99, seed)
@@ -111,10 +110,10 @@ def _adding_batch(T: int, B: int, g: torch.Generator) -> tuple[torch.Tensor, tor
 
 def _copy_batch(T: int, B: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     first = torch.randint(0, COPY_SYMBOLS, (B,), generator=g)  # (B,) the symbol to remember
-    noise = torch.randint(COPY_SYMBOLS, COPY_SYMBOLS + COPY_DISTRACTORS, (B, T - 1), generator=g)
-    symbols = torch.cat([first[:, None], noise], dim=1)  # (B, T)
-    inputs = torch.nn.functional.one_hot(symbols, COPY_SYMBOLS + COPY_DISTRACTORS).float()
-    return inputs, first  # (B, T, K + N), (B,)
+    blanks = torch.full((B, T - 1), COPY_SYMBOLS)  # the blank symbol after it
+    symbols = torch.cat([first[:, None], blanks], dim=1)  # (B, T)
+    inputs = torch.nn.functional.one_hot(symbols, COPY_SYMBOLS + 1).float()
+    return inputs, first  # (B, T, K + 1), (B,)
 
 
 def sentence_vocabulary() -> tuple[str, ...]:
@@ -134,8 +133,10 @@ def _sentence_batch(
     table = sentence_embeddings(spec.seed)  # (V, D)
     label = torch.randint(0, 2, (B,), generator=g)  # 1 = positive
     pick = torch.randint(0, len(POSITIVE_WORDS), (B,), generator=g)
-    first = torch.where(label == 1, pick, pick + len(POSITIVE_WORDS))  # vocabulary index
+    polar = torch.where(label == 1, pick, pick + len(POSITIVE_WORDS))  # vocabulary index
     offset = len(POSITIVE_WORDS) + len(NEGATIVE_WORDS)
-    filler = torch.randint(offset, offset + len(FILLER_WORDS), (B, spec.lag), generator=g)
-    words = torch.cat([first[:, None], filler], dim=1)  # (B, T)
+    T = spec.seq_len
+    words = torch.randint(offset, offset + len(FILLER_WORDS), (B, T), generator=g)  # (B, T)
+    where = torch.randint(0, (T + 1) // 2, (B,), generator=g)  # the polar word: first half
+    words[torch.arange(B), where] = polar
     return table[words], label  # (B, T, D), (B,)
