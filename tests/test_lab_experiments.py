@@ -33,7 +33,10 @@ def one_thread():
 def diagram() -> pd.DataFrame:
     products = np.round(np.arange(0.6, 1.41, 0.1), 2)  # sigma_max * gamma
     return pd.concat(
-        [phase_diagram(products, ("tanh",), 20, 8), phase_diagram(products * 4, ("sigmoid",), 20, 8)]
+        [
+            phase_diagram(products, ("tanh",), 20, 8),
+            phase_diagram(products * 4, ("sigmoid",), 20, 8),
+        ]
     )
 
 

@@ -37,7 +37,8 @@ TASK_LABELS = {"adding": "Adding problem", "copy": "Remember the first token",
                "sentence": "Sentence acceptor (lecture)"}  # fmt: skip
 CELL_LABELS = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 DEFAULTS = {"lab_task": "adding", "lab_cells": ["elman", "lstm"], "lab_lag": 50, "lab_seed": 0,
-            "lab_hidden": 32, "lab_budget": 60.0, "lab_lr": 0.01, "lab_clip": 0.0}  # fmt: skip
+            "lab_hidden": 32, "lab_budget": 60.0, "lab_lr": 0.003, "lab_clip": 0.0,
+            "lab_fbias": 2.0}  # fmt: skip
 
 
 @st.cache_resource(max_entries=1)
@@ -55,13 +56,16 @@ def controls() -> tuple[dict[str, TrainConfig] | None, float]:
     b.multiselect("Cells", CELLS, format_func=CELL_LABELS.get, key="lab_cells")
     c.number_input("Lag", min_value=1, max_value=1000, step=1, key="lab_lag")
     d.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="lab_seed")
-    e, f, g, h = st.columns(4)
+    e, f, g, h, i = st.columns(5)
     e.number_input("Budget (seconds per cell)", min_value=1.0, max_value=MAX_BUDGET, step=5.0,
                    key="lab_budget")  # fmt: skip
     f.select_slider("Hidden size H", options=[8, 16, 32, 64], key="lab_hidden")
     g.select_slider("Learning rate", options=[0.001, 0.003, 0.01, 0.03], key="lab_lr")
     h.number_input("Clip gradient norm at (0 = off)", min_value=0.0, max_value=100.0, step=0.5,
                    key="lab_clip")  # fmt: skip
+    i.number_input("LSTM forget-gate bias at start", min_value=-5.0, max_value=5.0, step=0.5,
+                   key="lab_fbias", help="2 lets the LSTM's first gradients reach far back; "
+                   "0 is close to torch's default init.")  # fmt: skip
     state = st.session_state
     if not state["lab_cells"]:
         st.info("Pick at least one cell to train.")
@@ -69,7 +73,8 @@ def controls() -> tuple[dict[str, TrainConfig] | None, float]:
     base = dict(task=state["lab_task"], lag=int(state["lab_lag"]), seed=int(state["lab_seed"]),
                 hidden_size=int(state["lab_hidden"]), lr=float(state["lab_lr"]),
                 budget_seconds=float(state["lab_budget"]), max_steps=10**6, record_every=50,
-                clip=float(state["lab_clip"]) or None)  # fmt: skip
+                clip=float(state["lab_clip"]) or None,
+                forget_bias=float(state["lab_fbias"]))  # fmt: skip
     configs = messages.guarded(
         lambda: {cell: TrainConfig(cell=cell, **base).validate() for cell in state["lab_cells"]},
         "These settings cannot be trained",
@@ -264,7 +269,7 @@ def show_in_explorer(result: TrainResult, name: str) -> None:
     hint = ""
     if result.spec.name == "sentence":
         hint = (f" It reads the explorer's word embeddings for seed {result.config.seed}: set that "
-                "seed in the sidebar and type a sentence starting with e.g. 'great' or 'awful'.")  # fmt: skip
+                "seed in the sidebar and type a sentence with 'great' or 'awful' in its first half.")  # fmt: skip
     st.session_state["lab_explored"] = (
         f"The explorer now uses {name} ({record['summary']}): open Unroll, States or Gradient "
         f"flow.{hint}"
