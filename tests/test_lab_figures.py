@@ -88,3 +88,13 @@ def test_phase_diagram_has_the_regime_map_and_pascanus_line():
     assert names == ["measured, tanh", "measured, sigmoid", "Pascanu: log10(gamma * sigma_max)"]
     assert fig.layout.xaxis.title.text == "sigma_max(W_hh) * gamma"
     assert any(s.x0 == 1.0 for s in fig.layout.shapes)  # the boundary
+
+
+def test_pictures_share_one_colour_range():
+    from explorer.figures.lab import picture_range
+
+    a = pd.DataFrame({"step": [0, 0], "t": [1, 2], "log10_grad_norm": [-12.3, -0.2]})
+    b = pd.DataFrame({"step": [0, 0], "t": [1, 2], "log10_grad_norm": [-math.inf, 0.4]})
+    assert picture_range([a, b]) == (-13.0, 1.0)
+    fig = gradient_picture_figure(b, z_range=(-13.0, 1.0))
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (-13.0, 1.0)

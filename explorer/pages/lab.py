@@ -29,7 +29,7 @@ PRESETS = {
 def guidance_section(name: str) -> str:
     """The `## name` section of assets/lab.md (our own trusted prose)."""
     text = guidance.read("lab")
-    for block in text.split("\n## ")[0:]:
+    for block in text.split("\n## "):
         head, _, body = block.lstrip("# ").partition("\n")
         if head.strip() == name:
             return body.strip()
