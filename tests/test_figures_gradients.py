@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 from figure_cases import floats, named, sentence_trace, vanishing_trace
 
@@ -135,3 +136,12 @@ def test_compare_puts_cells_side_by_side_on_one_y_range():
     assert low <= every.min() and high >= 0.0
     bands = sorted((s.xref, s.x0) for s in fig.layout.shapes if s.type == "rect")
     assert bands == [("x", 3.5), ("x2", 3.5), ("x3", 3.5)]
+
+
+@pytest.mark.parametrize(("slope", "word"), [(0.05, "grows slowly"), (-0.05, "fades slowly")])
+def test_decay_readout_calls_a_slow_change_slow(slope, word):
+    lag = np.arange(10)
+    flow = pd.DataFrame(
+        {"t": 10 - lag, "direction": "forward", "lag": lag, "log10_jacobian_norm": slope * lag}
+    )
+    assert word in decay_readout(flow)

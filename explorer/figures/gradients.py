@@ -34,7 +34,8 @@ FLOW_LINES = {
 }
 THEORY_COLUMNS = ("log10_pascanu_bound", "log10_forget_product")
 # Below this many decades per step the readout calls the gradient "about constant".
-FLAT_SLOPE = 0.01
+FLAT_SLOPE = 0.02  # decades per step: under this, x1.6 or less over 10 steps
+STRONG_SLOPE = 0.1  # over this, x10 or more over 10 steps
 
 
 def directions_in(frame: pd.DataFrame) -> list[str]:
@@ -183,14 +184,17 @@ def decay_readout(flow: pd.DataFrame, *, direction: str = "forward", steps: int 
             f"after {steps} steps it is still about {size} times its size, neither vanishing nor "
             "exploding."
         )
+    strong = abs(slope) >= STRONG_SLOPE
     if slope < 0:
+        verdict = "it vanishes" if strong else "it fades slowly, and vanishes over long sequences"
         return (
             f"The gradient shrinks by about {-slope:.2f} decades per step: after {steps} steps it is "
-            f"10^{total:.1f} ≈ {size} of its size (it vanishes)."
+            f"10^{total:.1f} ≈ {size} of its size ({verdict})."
         )
+    verdict = "it explodes" if strong else "it grows slowly, and explodes over long sequences"
     return (
         f"The gradient grows by about {slope:.2f} decades per step: after {steps} steps it is "
-        f"10^{total:.1f} ≈ {size} times its size (it explodes)."
+        f"10^{total:.1f} ≈ {size} times its size ({verdict})."
     )
 
 
