@@ -25,13 +25,14 @@ def history(values: list[float]) -> pd.DataFrame:
 
 def test_training_curves_have_one_line_per_run_and_the_baseline():
     fig = training_curves_figure({"Elman": history([0.17, 0.16, 0.17]), "LSTM": history([0.17, 0.05, 0.004])},
-                                 metric="mse", baseline=1 / 6, success=0.01)  # fmt: skip
+                                 metric="mse", baseline=1 / 6, success=0.01,
+                                 references={"knows only the later number": 1 / 12})  # fmt: skip
     assert [t.name for t in fig.data] == ["Elman", "LSTM"]
     assert list(fig.data[1].y) == [0.17, 0.05, 0.004]
     assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "held-out MSE"
     assert fig.layout.xaxis.title.text == "training step"
     lines = [s.y0 for s in fig.layout.shapes]
-    assert 1 / 6 in lines and 0.01 in lines
+    assert 1 / 6 in lines and 0.01 in lines and 1 / 12 in lines
 
 
 def test_gradient_picture_is_steps_by_t_with_exact_zeros_blank():

@@ -35,10 +35,14 @@ def test_adding_target_is_the_sum_of_the_two_marked_values():
 
 
 def test_adding_baseline_is_the_mse_of_predicting_the_mean():
-    spec, _, y = batch("adding", 50, size=50_000)
+    spec, x, y = batch("adding", 50, size=50_000)
     assert spec.baseline == pytest.approx(1 / 6)
     assert float(((y - 1.0) ** 2).mean()) == pytest.approx(spec.baseline, abs=0.005)
     assert float(y.mean()) == pytest.approx(1.0, abs=0.01)
+    # Knowing only the later marked number: predict it + 0.5 (the earlier one's mean).
+    later = (x[:, 25:, 0] * x[:, 25:, 1]).sum(dim=1, keepdim=True)  # (B, 1)
+    (level,) = spec.references.values()
+    assert float(((later + 0.5 - y) ** 2).mean()) == pytest.approx(level, abs=0.003)
 
 
 def test_copy_target_is_the_first_symbol_and_the_rest_are_blanks():

@@ -47,9 +47,11 @@ def training_curves_figure(
     metric: str,
     baseline: float,
     success: float | None = None,
+    references: dict[str, float] | None = None,
     large_font: bool = False,
 ) -> go.Figure:
-    """One line per run (name -> history with `step`, `metric`), the baseline dashed."""
+    """One line per run (name -> history with `step`, `metric`), the baseline dashed, and more
+    labelled reference levels (label -> value) dotted."""
     fig = go.Figure()
     for index, (name, history) in enumerate(histories.items()):
         fig.add_trace(go.Scatter(
@@ -64,6 +66,9 @@ def training_curves_figure(
         fig.add_hline(y=success, line={"color": VERMILLION, "dash": "dot"},
                       annotation_text=f"solved {'below' if metric == 'mse' else 'from'} {success:g}",
                       annotation_position="bottom right")  # fmt: skip
+    for label, value in (references or {}).items():
+        fig.add_hline(y=value, line={"color": GREY, "dash": "dot"}, annotation_text=escape(label),
+                      annotation_position="bottom left")  # fmt: skip
     fig.update_xaxes(title_text="training step")
     fig.update_yaxes(title_text=METRIC_TITLES[metric], type="log" if metric == "mse" else "linear")
     return apply_theme(fig, title=CURVE_TITLES[metric],

@@ -165,6 +165,7 @@ def exploding_view(large_font: bool) -> None:
     spec = task_spec(EXPLODING_DEMO.task, EXPLODING_DEMO.lag)
     charts.show(gradient_norm_figure(histories, clip=clip, large_font=large_font), key="lab_x_norm")
     charts.show(training_curves_figure(histories, metric=spec.metric, baseline=spec.baseline,
+                                 references=spec.references,
                                        large_font=large_font), key="lab_x_curves")  # fmt: skip
     columns = st.columns(len(runs))
     for column, (name, run) in zip(columns, runs.items(), strict=True):

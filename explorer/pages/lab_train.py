@@ -208,6 +208,7 @@ def _outcome(results: dict[str, TrainResult], cached: bool) -> None:
 def _figures(histories, pictures, spec, run, large_font: bool) -> None:
     st.markdown(_section("curves"))
     fig = training_curves_figure(histories, metric=spec.metric, baseline=spec.baseline,
+                                 references=spec.references,
                                  success=spec.success, large_font=large_font)  # fmt: skip
     charts.show(fig, key="lab_curves")
     st.markdown(_section("picture"))

@@ -37,6 +37,8 @@ _FILLER_TEXT = (
 FILLER_WORDS = tuple(dict.fromkeys(_FILLER_TEXT.split()))  # distinct, in order of appearance
 SENTENCE_EMBED_SIZE = 16
 ADDING_BASELINE_MSE = 1.0 / 6.0  # Var(u1 + u2) for two independent U(0, 1) values
+# Knowing only the later marked number (the recent one) and guessing the earlier: Var(u1) = 1/12.
+ADDING_LATER_ONLY_MSE = 1.0 / 12.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class TaskSpec:
     baseline: float  # MSE of predicting the mean, or accuracy of guessing
     success: float  # solved when MSE < success (regression) or accuracy >= success
     seed: int
+
+    @property
+    def references(self) -> dict[str, float]:
+        """Named score levels between the baseline and solved (for plots and reports)."""
+        if self.name == "adding":
+            return {"knows only the later number (1/12)": ADDING_LATER_ONLY_MSE}
+        return {}
 
     @property
     def metric(self) -> str:
