@@ -101,7 +101,7 @@ def start(configs: dict[str, TrainConfig] | None, budget: float) -> None:
     if budget < MIN_BUDGET:
         st.session_state[NOTE_KEY] = (
             f"A budget of {budget:g} s is too small: a run needs at least {MIN_BUDGET:g} s to get "
-            "past its first evaluations, and the LSTM needs about 10-60 s to solve the adding "
+            "past its first evaluations, and the LSTM needs about 5-20 s to solve the adding "
             "problem at lag 50 on this machine. Raise the budget and press Train again."
         )
         return
