@@ -142,6 +142,35 @@ def test_changing_the_sentence_and_seed_redraws_the_charts(app_server, page):
     assert third not in (first, second)
     assert shown_errors(page) == []
 
+    # The URL now holds the state: opening it elsewhere (a bookmark, a link sent to a student)
+    # draws the very same figures.
+    page.wait_for_function("() => location.search.includes('seed=7')")
+    shared = page.context.new_page()
+    shared.goto(page.url)
+    wait_for_charts(shared)
+    assert plot_fingerprint(shared) == third
+    shared.close()
+
+
+def test_lecture_mode_makes_the_text_bigger(app_server, page):
+    size_js = (
+        "() => parseFloat(getComputedStyle(document.querySelector("
+        "\"[data-testid='stMain'] [data-testid='stMarkdownContainer'] p\")).fontSize)"
+    )
+    chart_font_js = (
+        "() => Array.from(document.querySelectorAll('.js-plotly-plot'))"
+        ".map(gd => gd._fullLayout.font.size)"
+    )
+    page.goto(app_server.url + TOKEN_PAGE)
+    wait_for_charts(page)
+    normal, normal_charts = page.evaluate(size_js), page.evaluate(chart_font_js)
+    page.goto(app_server.url + TOKEN_PAGE + "?big=true")
+    wait_for_charts(page)
+    assert page.get_by_label("Lecture mode", exact=False).is_checked()
+    assert page.evaluate(size_js) >= 1.2 * normal
+    # The charts' own type grows too (tick labels and legends are what the back row must read).
+    assert min(page.evaluate(chart_font_js)) >= 1.3 * max(normal_charts)
+
 
 def assert_no_script_ran(page, dialogs: list[str]) -> None:
     page.wait_for_timeout(500)  # give an injected onerror time to fire, if there were one
