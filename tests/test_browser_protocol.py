@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -16,6 +17,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 st_client = pytest.importorskip("st_client")
 
 pytestmark = pytest.mark.timeout(180)
+
+
+def run_async(coroutine):
+    """asyncio.run in a worker thread: Playwright's sync API (the browser tests of this session)
+    keeps an event loop running on the main thread, where asyncio.run would refuse."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _change_trivial_text(url: str) -> tuple:
@@ -28,7 +36,7 @@ async def _change_trivial_text(url: str) -> tuple:
 
 def test_client_changes_a_widget_and_sees_the_new_output():
     with AppServer(ROOT / "benchmarks" / "trivial_app.py") as server:
-        first, second = asyncio.run(_change_trivial_text(server.url))
+        first, second = run_async(_change_trivial_text(server.url))
     assert first.ok and second.ok
     assert first.element_counts["markdown"] == 1 and second.element_counts["markdown"] == 1
     assert 0 < second.seconds < 10
@@ -49,7 +57,7 @@ def test_the_explorer_has_the_controls_the_load_test_drives():
     if not APP_SCRIPT.exists():
         pytest.skip("streamlit_app.py does not exist yet")
     with AppServer(APP_SCRIPT) as server:
-        first, changed = asyncio.run(_explorer_controls(server.url))
+        first, changed = run_async(_explorer_controls(server.url))
     assert first.ok, first.exceptions
     assert changed.ok, changed.exceptions
     assert len(first.pages) >= 5  # the navigation message lists the explorer's pages
