@@ -37,18 +37,18 @@ TRIVIAL_APP = ROOT / "benchmarks" / "trivial_app.py"
 _VOCABULARY = "the a cat dog sat ran on in far old red barn mat keys man door table gave"
 WORDS = tuple(_VOCABULARY.split(" "))
 
-# Installed once per page: records the keydown time, then the first mutation after which the run
+# Installed once per page: records the time of the committing keydown or button click, then the first mutation after which the run
 # has finished and the content fingerprint differs from the one before the change.
 WATCH_JS = """([fingerprintSource]) => {
   const fingerprint = eval(fingerprintSource);
   const app = () => document.querySelector("[data-testid='stApp']");
   window.__bench = {start: null, end: null, before: null, ran: false, finished: null};
-  document.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') {
-      window.__bench = {start: performance.now(), end: null, before: fingerprint(),
-                        ran: false, finished: null};
-    }
-  }, true);
+  const begin = () => {
+    window.__bench = {start: performance.now(), end: null, before: fingerprint(),
+                      ran: false, finished: null};
+  };
+  document.addEventListener('keydown', (e) => { if (e.key === 'Enter') begin(); }, true);
+  document.addEventListener('click', (e) => { if (e.target.closest('button')) begin(); }, true);
   new MutationObserver(() => {
     const b = window.__bench;
     if (b.start === null || b.end !== null) return;
@@ -115,11 +115,27 @@ def drive(page, url: str, is_trivial: bool, args, rng: random.Random) -> dict[st
     return times
 
 
+def drive_steps(page, url: str, clicks: int) -> list[float]:
+    """The Unroll page's Step button (a fragment rerun): ms from click to the graph redrawn."""
+    page.goto(url)
+    wait_for_charts(page)
+    page.evaluate(WATCH_JS, [PLOT_FINGERPRINT_JS])
+    page.get_by_role("button", name="First").click()
+    page.wait_for_function("() => window.__bench.end !== null", timeout=60_000)
+    times = []
+    for _ in range(clicks):
+        page.get_by_role("button", name="Step").click()
+        page.wait_for_function("() => window.__bench.end !== null", timeout=60_000)
+        wait_until_idle(page)
+        times.append(page.evaluate("() => window.__bench.end - window.__bench.start"))
+    return times
+
+
 def describe(name: str, values: list[float]) -> str:
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return (
-        f"{name:28s} n={len(values):3d}  p50={statistics.median(values):7.1f} ms  "
+        f"{name:30s} n={len(values):3d}  p50={statistics.median(values):7.1f} ms  "
         f"p95={p95:7.1f} ms  min={ordered[0]:6.1f}  max={ordered[-1]:7.1f}"
     )
 
@@ -134,6 +150,9 @@ def main() -> int:
     parser.add_argument("--seed-label", default="Seed")
     parser.add_argument("--trivial-label", default="Sentence")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--step-clicks", type=int, default=20, help="Step clicks on Unroll (0: none)"
+    )
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -147,6 +166,12 @@ def main() -> int:
         page = context.new_page()
         url = f"{app.url}{args.page}?{args.query}" if args.query else app.url + args.page
         app_times = drive(page, url, False, args, rng)
+        steps = []
+        if args.step_clicks:
+            long_text = "+".join(rng.choice(WORDS) for _ in range(args.step_clicks + 2))
+            steps = drive_steps(
+                context.new_page(), f"{app.url}/?text={long_text}", args.step_clicks
+            )
         trivial_times = drive(context.new_page(), trivial.url, True, args, rng)["sentence"]
         browser.close()
 
@@ -156,6 +181,8 @@ def main() -> int:
     print(describe("  explorer, new seed", app_times["seed"]))
     print(describe("  explorer, all changes", every))
     print(describe("  explorer, script run ended", app_times["run_ended"]))
+    if steps:
+        print(describe("  explorer Unroll, Step click", steps))
     print(describe("  trivial app, new text", trivial_times))
     ratio = statistics.median(every) / statistics.median(trivial_times)
     print(f"  ratio p50 explorer / trivial = {ratio:.2f}")
