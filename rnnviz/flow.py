@@ -69,8 +69,7 @@ def chain_order(seq_len: int, direction: int) -> range:
 
 def l2(v: np.ndarray) -> float:
     """L2 (Frobenius) norm; np.linalg.norm's dispatch costs more than the sum on these sizes."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return math.sqrt(abs(float(np.vdot(v, v))))
+    return math.sqrt(abs(float(np.vdot(v, v))))  # BLAS sets no FP flags: no errstate needed
 
 
 def log10_norm(v: np.ndarray) -> float:
@@ -102,11 +101,10 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
         grad_h[t] = g_log + log10_norm(g[h_cols])
         grad_c[t] = g_log + log10_norm(g[c_cols]) if stack.cell == "lstm" else np.nan
         jac[t], fro[t] = transfer.log10_norms()
-        for layer in range(n // S):  # each layer's part of dL/ds_t: s, h, c
-            block = g[layer * S : (layer + 1) * S]
-            per_layer[t, layer, 0] = g_log + log10_norm(block)
-            per_layer[t, layer, 1] = g_log + log10_norm(block[:H])
-            per_layer[t, layer, 2] = g_log + log10_norm(block[H:]) if S > H else np.nan
+        if n == S:  # one layer: its parts are the whole
+            per_layer[t, 0] = grad[t], grad_h[t], grad_c[t]
+        else:
+            per_layer[t] = _layer_parts(g, g_log, S, H)
         previous = t
     return {
         "per_layer": per_layer,
@@ -116,6 +114,17 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
         "log10_jacobian_norm": jac,
         "log10_jacobian_frobenius": fro,
     }
+
+
+def _layer_parts(g: np.ndarray, g_log: float, S: int, H: int) -> np.ndarray:
+    """log10 norms of each layer's s, h and c parts of a gradient row. (L, 3)"""
+    out = np.full((len(g) // S, 3), np.nan)
+    for layer, block in enumerate(g.reshape(-1, S)):
+        out[layer, 0] = g_log + log10_norm(block)
+        out[layer, 1] = g_log + log10_norm(block[:H])
+        if S > H:
+            out[layer, 2] = g_log + log10_norm(block[H:])
+    return out
 
 
 def _add_scaled(v: np.ndarray, log: float, extra: np.ndarray) -> tuple[np.ndarray, float]:
