@@ -10,10 +10,12 @@ import networkx as nx
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures.axes import legend_on_top
+from explorer.figures import build
+from explorer.figures.axes import legend_on_top_layout
 from explorer.figures.graph_data import GraphArrays, window
-from explorer.figures.graph_layout import step_band, style_graph_layout
+from explorer.figures.graph_layout import graph_layout, step_band
 from explorer.figures.graph_traces import graph_pieces, graph_traces
+from explorer.figures.style import merge
 
 MAX_FRAMES = 40
 ANIMATION_MAX_NODES = 600  # every frame repeats all x/y arrays: keep them short
@@ -105,16 +107,15 @@ def unroll_animation_figure(
     steps = _frame_steps(data, max_frames)
     first = steps[0] if steps else None
     # The base figure holds every point (styles, hover text); frames only move points in from NaN.
-    fig = go.Figure(
-        graph_traces(
-            data, upto_t=first, show_params=show_params, large_font=large_font, keep_hidden=True
-        )
+    traces = graph_traces(
+        data, upto_t=first, show_params=show_params, large_font=large_font, keep_hidden=True
     )
+    layout = graph_layout(data, title="Watch the RNN unroll" + note, large_font=large_font)
+    band = step_band(data, first) if first is not None else None
+    if band:
+        layout["shapes"] = [band]
+    layout.update(updatemenus=[_buttons(frame_ms)], sliders=[_slider(steps, large_font)])
+    merge(layout, {"margin": {"b": 200}, "height": layout.get("height", 400) + 140})
+    fig = build.figure(traces, legend_on_top_layout(layout))
     fig.frames = [_frame(data, t, show_params) for t in steps]
-    if first is not None and step_band(data, first):
-        fig.add_shape(step_band(data, first))
-    style_graph_layout(fig, data, title="Watch the RNN unroll" + note, large_font=large_font)
-    fig.update_layout(updatemenus=[_buttons(frame_ms)], sliders=[_slider(steps, large_font)])
-    fig.update_layout(margin_b=200, height=(fig.layout.height or 400) + 140)
-    legend_on_top(fig)
     return fig

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from explorer.figures.style import HIGHLIGHT_FILL, step_label
+from explorer.figures.style import HIGHLIGHT_FILL, merge, step_label
 
 # Past this many steps, tick labels thin out to every k-th step so they never overlap.
 MAX_TICK_LABELS = 40
@@ -69,7 +69,21 @@ def finite_range(values: np.ndarray, pad: float = 0.05) -> tuple[float, float] |
 
 def legend_on_top(fig: go.Figure) -> None:
     """A horizontal legend between the title and the plot: it never collides with notes below."""
-    fig.update_layout(
-        legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom"},
-        margin_t=140,
+    fig.update_layout(legend_on_top_layout({}))
+
+
+def legend_on_top_layout(layout: dict) -> dict:
+    """legend_on_top for a layout dict (merged in place, returned)."""
+    return merge(
+        layout,
+        {
+            "legend": {
+                "orientation": "h",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
+            },
+            "margin": {"t": 140},
+        },
     )

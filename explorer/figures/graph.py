@@ -6,9 +6,10 @@ from __future__ import annotations
 import networkx as nx
 import plotly.graph_objects as go
 
+from explorer.figures import build
 from explorer.figures.animation import unroll_animation_figure
 from explorer.figures.graph_data import GraphArrays, window
-from explorer.figures.graph_layout import step_band, style_graph_layout
+from explorer.figures.graph_layout import graph_layout, step_band
 from explorer.figures.graph_traces import graph_traces
 from explorer.figures.style import escape
 
@@ -32,16 +33,14 @@ def graph_figure(
     center = selected_t if selected_t is not None else upto_t
     G, note = window(G, max_nodes, center, last_t=upto_t)
     data = GraphArrays.from_graph(G)
-    fig = go.Figure(
-        graph_traces(data, upto_t=upto_t, show_params=show_params, large_font=large_font)
-    )
-    band = step_band(data, selected_t)
-    if band is not None:
-        fig.add_shape(band)
+    traces = graph_traces(data, upto_t=upto_t, show_params=show_params, large_font=large_font)
     if upto_t is not None:
         title = f"{title}: t = 1..{upto_t}"
-    style_graph_layout(fig, data, title=title + note, large_font=large_font)
-    return fig
+    layout = graph_layout(data, title=title + note, large_font=large_font)
+    band = step_band(data, selected_t)
+    if band is not None:
+        layout["shapes"] = [band]
+    return build.figure(traces, layout)
 
 
 def pattern_figure(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from explorer.figures.graph_data import GraphArrays
-from explorer.figures.style import HIGHLIGHT_FILL, apply_theme
+from explorer.figures.style import HIGHLIGHT_FILL, themed
 
 
 def step_band(data: GraphArrays, t: int | None) -> dict | None:
@@ -28,15 +27,13 @@ def step_band(data: GraphArrays, t: int | None) -> dict | None:
     }
 
 
-def style_graph_layout(fig: go.Figure, data: GraphArrays, *, title: str, large_font: bool) -> None:
+def graph_layout(data: GraphArrays, *, title: str, large_font: bool) -> dict:
     """Fixed ranges (nothing jumps while the graph builds up), no axes, legend under the plot."""
     height = int(np.clip(160 + 90 * (data.y_range[1] - data.y_range[0]), 380, 900))
     height = int(height * 1.25) if large_font else height  # room for the bigger legend
-    apply_theme(fig, title=title, large_font=large_font, height=height)
-    fig.update_xaxes(range=list(data.x_range), visible=False, autorange=False)
-    fig.update_yaxes(range=list(data.y_range), visible=False, autorange=False)
-    fig.update_layout(
-        legend={"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0},
-        hovermode="closest",
-        dragmode="pan",
-    )
+    layout = themed({}, title=title, large_font=large_font, height=height)
+    layout["xaxis"] = {"range": list(data.x_range), "visible": False, "autorange": False}
+    layout["yaxis"] = {"range": list(data.y_range), "visible": False, "autorange": False}
+    layout["legend"] = {"orientation": "h", "y": -0.02, "yanchor": "top", "x": 0}
+    layout.update(hovermode="closest", dragmode="pan")
+    return layout

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
 from explorer.figures.graph_data import N_BUCKETS, GraphArrays, segments
@@ -102,8 +101,9 @@ def graph_traces(
     show_params: bool,
     large_font: bool = False,
     keep_hidden: bool = False,
-) -> list[go.Scatter]:
-    """Every trace of the graph at step `upto_t`, styled (see graph_pieces for the points)."""
+) -> list[dict]:
+    """Every trace of the graph at step `upto_t`, styled, as plain Plotly trace dicts (see
+    graph_pieces for the points)."""
     pieces = graph_pieces(data, upto_t=upto_t, show_params=show_params, keep_hidden=keep_hidden)
     labelled = sum(len(p.idx) for p in pieces if p.role == "nodes") <= MAX_LABELLED_NODES
     colors = bucket_colors()
@@ -122,7 +122,12 @@ def graph_traces(
     return traces
 
 
-def _lines(p: Piece, colors: list[str]) -> go.Scatter:
+def scatter(**props) -> dict:
+    """A scatter trace dict as go.Scatter would send it: with its type, without None values."""
+    return {"type": "scatter", **{k: v for k, v in props.items() if v is not None}}
+
+
+def _lines(p: Piece, colors: list[str]) -> dict:
     if p.key == "param":
         name, line, legend = "shared parameter (dashed)", (PARAM_EDGE_COLOR, "dash", 1.0), True
     elif p.key == "grey":
@@ -133,7 +138,7 @@ def _lines(p: Piece, colors: list[str]) -> go.Scatter:
         )
     else:
         name, line, legend = f"gradient bucket {p.key}", (colors[p.key], "solid", 2.5), False
-    return go.Scatter(
+    return scatter(
         x=p.x,
         y=p.y,
         mode="lines",
@@ -144,7 +149,7 @@ def _lines(p: Piece, colors: list[str]) -> go.Scatter:
     )
 
 
-def _arrows(data: GraphArrays, p: Piece, size: int) -> go.Scatter:
+def _arrows(data: GraphArrays, p: Piece, size: int) -> dict:
     """Arrow heads: pairs (point behind the tip, tip) so `angleref='previous'` aims each head
     along its edge in screen space; the point behind is size 0."""
     marker = {
@@ -159,7 +164,7 @@ def _arrows(data: GraphArrays, p: Piece, size: int) -> go.Scatter:
         low, high = data.grad_range
         colors = np.repeat(data.edge_grad[p.idx], 3)
         marker.update(color=colors, colorscale=GRADIENT_SCALE, cmin=low, cmax=high)
-    return go.Scatter(
+    return scatter(
         x=p.x,
         y=p.y,
         mode="markers",
@@ -170,14 +175,14 @@ def _arrows(data: GraphArrays, p: Piece, size: int) -> go.Scatter:
     )
 
 
-def _colorbar(data: GraphArrays, large_font: bool) -> go.Scatter:
+def _colorbar(data: GraphArrays, large_font: bool) -> dict:
     """An empty trace that only carries the colour bar, so it stays put while the graph builds up."""
     low, high = data.grad_range
     bar = {
         "title": {"text": "log10 ‖∂L/∂·‖<br>at edge head"},
         "thickness": 22 if large_font else 14,
     }
-    return go.Scatter(
+    return scatter(
         x=[None],
         y=[None],
         mode="markers",
@@ -195,12 +200,12 @@ def _colorbar(data: GraphArrays, large_font: bool) -> go.Scatter:
     )
 
 
-def _edge_hover(data: GraphArrays, p: Piece) -> go.Scatter:
+def _edge_hover(data: GraphArrays, p: Piece) -> dict:
     """Invisible points at edge midpoints: hover tells what flows along the edge."""
     text = [
         f"{data.edge_hover[i]}<br>log10 gradient at head = {data.edge_grad[i]:.6g}" for i in p.idx
     ]
-    return go.Scatter(
+    return scatter(
         x=p.x,
         y=p.y,
         mode="markers",
@@ -232,11 +237,11 @@ def _min_gap(x: np.ndarray, y: np.ndarray) -> float:
     return float(gaps.min()) if gaps.size else np.inf
 
 
-def _nodes(data: GraphArrays, p: Piece, large_font: bool, labelled: bool) -> go.Scatter:
+def _nodes(data: GraphArrays, p: Piece, large_font: bool, labelled: bool) -> dict:
     style = kind_style(p.key)
     size = (24 if large_font else 17) * (1.3 if style["symbol"] == "star" else 1.0)
     text, where = _node_text(data, p.idx, p.key) if labelled else (None, "top center")
-    return go.Scatter(
+    return scatter(
         x=p.x,
         y=p.y,
         mode="markers+text" if labelled else "markers",
