@@ -158,7 +158,7 @@ class Transfer:
     """
 
     RESVD = 16
-    MAX_POWER_STEPS = 30
+    MAX_POWER_STEPS = 100  # each costs 2 matrix-vector products; an SVD costs ~100 of them
 
     def __init__(self, n: int):
         self.rows = np.eye(n)  # (r, n)
