@@ -10,17 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from explorer.figures.style import (
-    DIVERGING_SCALE,
-    UNIT_SCALE,
-    apply_theme,
-    step_label,
-)
+from explorer.figures import build
+from explorer.figures.style import DIVERGING_SCALE, UNIT_SCALE, merge, step_label, themed
 
 MAX_COLUMNS = 2_000
 # Gates squashed by a sigmoid live in [0, 1]; the candidate gates (LSTM g, GRU n) use tanh.
+AXES = {"xaxis": "x", "yaxis": "y"}  # the one subplot of a single heatmap
 TANH_GATES = frozenset({"g", "n"})
 GATE_TITLES = {
     "i": "input gate i_t",
@@ -81,36 +77,37 @@ def _decimation_note(stride: int, shown: int, total: int) -> str:
     return f" (every {stride}th step: {shown:,} of {total:,} columns)"
 
 
-def _highlight(fig: go.Figure, ts: list[int], selected_t: int | None, **where) -> None:
-    """Outline the column of the selected step (category axis: columns sit at 0, 1, 2, ...)."""
+def _highlight(ts: list[int], selected_t: int | None, axes: dict = AXES) -> list[dict]:
+    """The outline of the selected step's column (category axis: columns sit at 0, 1, 2, ...)."""
     if selected_t is None or not ts:
-        return
+        return []
     column = int(np.argmin(np.abs(np.asarray(ts) - selected_t)))
-    fig.add_vrect(
-        x0=column - 0.5,
-        x1=column + 0.5,
-        line={"color": "#222222", "width": 3},
-        fillcolor="rgba(0,0,0,0)",  # outline only: a fill would tint the cell colours
-        **where,
-    )
+    # outline only: a fill would tint the cell colours
+    style = {"line": {"color": "#222222", "width": 3}, "fillcolor": "rgba(0,0,0,0)"}
+    return [build.vrect(column - 0.5, column + 0.5, style, axes)]
 
 
-def _heatmap(z: np.ndarray, labels: list[str], *, name: str, **style) -> go.Heatmap:
-    return go.Heatmap(
-        z=z,
-        x=labels,
-        y=list(range(z.shape[0])),
-        name=name,
-        hovertemplate=f"step %{{x}}<br>{name} unit %{{y}}<br>value = %{{z:.6g}}<extra></extra>",
-        xgap=1 if z.shape[1] <= 80 else 0,
+def _heatmap(z: np.ndarray, labels: list[str], *, name: str, **style) -> dict:
+    """A heatmap trace dict, as go.Heatmap would send it (named colour scales expanded)."""
+    if isinstance(style.get("colorscale"), str):
+        style["colorscale"] = build.colorscale(style["colorscale"])
+    return {
+        "type": "heatmap",
+        "z": z,
+        "x": labels,
+        "y": list(range(z.shape[0])),
+        "name": name,
+        "hovertemplate": f"step %{{x}}<br>{name} unit %{{y}}<br>value = %{{z:.6g}}<extra></extra>",
+        "xgap": 1 if z.shape[1] <= 80 else 0,
         **style,
-    )
+    }
 
 
-def _style_units_axis(fig: go.Figure, n_units: int, **where) -> None:
-    fig.update_yaxes(title_text="unit", autorange="reversed", **where)
+def _units_axis(n_units: int, title: str = "unit") -> dict:
+    axis = {"title": {"text": title}, "autorange": "reversed"}
     if n_units <= 32:
-        fig.update_yaxes(dtick=1 if n_units <= 16 else 4, **where)
+        axis["dtick"] = 1 if n_units <= 16 else 4
+    return axis
 
 
 def _first_layer(frame: pd.DataFrame) -> int:
@@ -129,11 +126,13 @@ def _missing(frame: pd.DataFrame, what: str, layer: int, direction: str) -> str:
 
 
 def _empty_figure(message: str, large_font: bool) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return apply_theme(fig, large_font=large_font, height=200)
+    note = {"text": message, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5}
+    layout = {
+        "annotations": [{**note, "y": 0.5}],
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }
+    return build.figure([], themed(layout, large_font=large_font, height=200))
 
 
 def state_heatmap_figure(
@@ -157,29 +156,30 @@ def state_heatmap_figure(
     z, labels, ts, stride = _grid(rows, max_columns)
     zmin, zmax = zrange if zrange is not None else symmetric_range(rows["value"].to_numpy(float))
     name = f"{part}_t"
-    fig = go.Figure(
-        _heatmap(
-            z,
-            labels,
-            name=name,
-            colorscale=DIVERGING_SCALE,
-            zmin=zmin,
-            zmax=zmax,
-            zmid=0,
-            colorbar={"title": {"text": name}},
-        )
+    trace = _heatmap(
+        z,
+        labels,
+        name=name,
+        colorscale=DIVERGING_SCALE,
+        zmin=zmin,
+        zmax=zmax,
+        zmid=0,
+        colorbar={"title": {"text": name}},
     )
-    _highlight(fig, ts, selected_t)
-    _style_units_axis(fig, z.shape[0])
-    fig.update_xaxes(title_text="time step t : token", type="category")
+    layout = {
+        "shapes": _highlight(ts, selected_t),
+        "yaxis": _units_axis(z.shape[0]),
+        "xaxis": {"title": {"text": "time step t : token"}, "type": "category"},
+    }
     where = f"layer {layer}, {direction}"
     note = _decimation_note(stride, len(ts), rows["t"].nunique())
-    return apply_theme(
-        fig,
+    themed(
+        layout,
         title=f"State {name} ({where}){note}",
         large_font=large_font,
         height=max(280, min(700, 160 + 14 * z.shape[0])),
     )
+    return build.figure([trace], _drop_empty(layout))
 
 
 def gate_heatmaps_figure(
@@ -203,49 +203,52 @@ def gate_heatmaps_figure(
         return _empty_figure(
             "The Elman cell has no gates: s_t = R(s_{t−1}, x_t) is one activation.", large_font
         )
-    fig = make_subplots(
-        rows=len(names),
-        cols=1,
-        shared_xaxes=True,
-        vertical_spacing=0.05,
-        subplot_titles=[GATE_TITLES.get(g, g) for g in names],
-    )
-    note = ""
+    grid = build.subplot_grid(len(names), 1, titled=True, shared_xaxes=True, vertical_spacing=0.05)
+    layout = grid.layout([GATE_TITLES.get(g, g) for g in names])
+    traces, shapes, note = [], [], ""
     for row, gate in enumerate(names, start=1):
         z, labels, ts, stride = _grid(_select(rows, gate=gate), max_columns)
         note = _decimation_note(stride, len(ts), rows["t"].nunique())
         axis = "coloraxis2" if gate in TANH_GATES else "coloraxis"
-        fig.add_trace(_heatmap(z, labels, name=gate, coloraxis=axis), row=row, col=1)
-        _highlight(fig, ts, selected_t, row=row, col=1)
-        _style_units_axis(fig, z.shape[0], row=row, col=1)
-    fig.update_xaxes(type="category")
-    fig.update_xaxes(title_text="time step t : token", row=len(names), col=1)
+        traces.append({**_heatmap(z, labels, name=gate, coloraxis=axis), **grid.axes(row, 1)})
+        shapes += _highlight(ts, selected_t, grid.axes(row, 1))
+        merge(layout[grid.axis_key(row, 1, "y")], _units_axis(z.shape[0]))
+    for row in range(1, len(names) + 1):
+        layout[grid.axis_key(row, 1, "x")]["type"] = "category"
+    layout[grid.axis_key(len(names), 1, "x")]["title"] = {"text": "time step t : token"}
     has_tanh = any(g in TANH_GATES for g in names)
-    fig.update_layout(
-        coloraxis={
-            "colorscale": UNIT_SCALE,
-            "cmin": 0,
-            "cmax": 1,
-            "colorbar": {
-                "title": {"text": "σ gate"},
-                "len": 0.45 if has_tanh else 1,
-                "y": 1,
-                "yanchor": "top",
-            },
+    layout["coloraxis"] = {
+        "colorscale": build.colorscale(UNIT_SCALE),
+        "cmin": 0,
+        "cmax": 1,
+        "colorbar": {
+            "title": {"text": "σ gate"},
+            "len": 0.45 if has_tanh else 1,
+            "y": 1,
+            "yanchor": "top",
         },
-        coloraxis2={
-            "colorscale": DIVERGING_SCALE,
-            "cmin": -1,
-            "cmax": 1,
-            "colorbar": {"title": {"text": "tanh"}, "len": 0.45, "y": 0, "yanchor": "bottom"},
-        },
-    )
-    return apply_theme(
-        fig,
+    }
+    layout["coloraxis2"] = {
+        "colorscale": build.colorscale(DIVERGING_SCALE),
+        "cmin": -1,
+        "cmax": 1,
+        "colorbar": {"title": {"text": "tanh"}, "len": 0.45, "y": 0, "yanchor": "bottom"},
+    }
+    layout["shapes"] = shapes
+    themed(
+        layout,
         title=f"Gate activations (layer {layer}, {direction}){note}",
         large_font=large_font,
         height=120 + len(names) * max(150, min(260, 12 * z.shape[0] + 60)),
     )
+    return build.figure(traces, _drop_empty(layout), grid=grid)
+
+
+def _drop_empty(layout: dict) -> dict:
+    """No `shapes` key when there is no shape (what Plotly sends when none was added)."""
+    if not layout.get("shapes"):
+        layout.pop("shapes", None)
+    return layout
 
 
 def outputs_heatmap_figure(
@@ -268,15 +271,17 @@ def outputs_heatmap_figure(
         zmin, zmax = symmetric_range(outputs["value"].to_numpy(float))
         style = {"colorscale": DIVERGING_SCALE, "zmin": zmin, "zmax": zmax, "zmid": 0}
     what = "softmax p(class)" if probabilities else "logit"
-    fig = go.Figure(_heatmap(z, labels, name="y_t", colorbar={"title": {"text": what}}, **style))
-    _highlight(fig, ts, selected_t)
-    _style_units_axis(fig, z.shape[0])
-    fig.update_yaxes(title_text="class")
-    fig.update_xaxes(title_text="time step t : token", type="category")
+    trace = _heatmap(z, labels, name="y_t", colorbar={"title": {"text": what}}, **style)
+    layout = {
+        "shapes": _highlight(ts, selected_t),
+        "yaxis": _units_axis(z.shape[0], title="class"),
+        "xaxis": {"title": {"text": "time step t : token"}, "type": "category"},
+    }
     note = _decimation_note(stride, len(ts), outputs["t"].nunique())
-    return apply_theme(
-        fig,
+    themed(
+        layout,
         title=f"Outputs y_t = O(s_t) ({what}){note}",
         large_font=large_font,
         height=max(260, min(600, 160 + 18 * z.shape[0])),
     )
+    return build.figure([trace], _drop_empty(layout))
