@@ -126,7 +126,7 @@ def render_sidebar() -> Settings:
 
 
 def _sentence_controls() -> None:
-    st.subheader("Input x_1 … x_T")
+    st.subheader(r"Input $\mathbf{x}_1 \dots \mathbf{x}_T$")
     st.selectbox(
         "Preset sentence",
         list(PRESETS),
@@ -145,7 +145,7 @@ def _sentence_controls() -> None:
 
 
 def _cell_controls(own: dict | None) -> None:
-    st.subheader("Cell R")
+    st.subheader("Cell $R$")
     if own is not None:
         st.info(f"Using your model: {own['summary']}. Cell and sizes come from the file.")
     fixed = own is not None

@@ -11,7 +11,9 @@ from explorer.app.controls import Settings
 from explorer.figures.gradients import gradient_flow_figure
 from explorer.figures.graph import pattern_figure
 from rnnviz.config import PATTERNS
+from rnnviz.graph import window_graph
 
+WINDOW = 12  # for long sentences, 2W+1 steps are drawn around where the loss attaches
 PARAMS = (
     url_state.choice("pview", "acceptor", PATTERNS),
     url_state.flag("pbidir", False),
@@ -60,6 +62,11 @@ def view(settings: Settings, prefix: str = "") -> None:
     if graph is None:
         return
     big = settings.large_font
+    if trace.seq_len > 2 * WINDOW + 1:  # where the loss attaches: the end of the sentence
+        graph = window_graph(graph, trace.seq_len, 2 * WINDOW)
+        st.caption(
+            f"Showing the last {2 * WINDOW + 1} of {trace.seq_len} steps (and the decoder's first)."
+        )
     graph_fig = pattern_figure(graph, pattern=pattern, large_font=big, show_params=False)
     charts.show(graph_fig, key=prefix + "pattern-graph")
     st.caption(f"Loss: {trace.loss_name} = {trace.loss:.4g}")

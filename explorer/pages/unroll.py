@@ -10,11 +10,13 @@ from explorer.app import cache, charts, controls, exports, guidance, loading, me
 from explorer.app.controls import MAX_TOKENS, Settings
 from explorer.figures import graph_figure, unroll_animation_figure
 from rnnviz.formula import nested_formula
+from rnnviz.graph import window_graph
 
 LEVELS = ("cell", "op")
 FIRST, BACK = ":material/first_page:", ":material/chevron_left:"
 STEP, LAST = ":material/chevron_right:", ":material/last_page:"
 VIEWS = ("unrolled", "rolled")
+WINDOW = 12  # steps drawn on each side of the window's centre for long sentences
 PARAMS = (
     url_state.choice("level", "cell", LEVELS),
     url_state.choice("view", "unrolled", VIEWS),
@@ -103,6 +105,12 @@ def _stepper(
     t = st.session_state[key]
     st.latex(nested_formula(t, "latex"))
     st.text(f"x_{t} is the token {tokens[t - 1]!r}  (t = {t} of T = {seq_len})")
+    if seq_len > 2 * WINDOW + 1:  # a long sentence: the last 2W+1 steps up to t, at full size
+        center = max(WINDOW + 1, t - WINDOW)
+        graph = window_graph(graph, center, WINDOW)
+        st.caption(
+            f"Showing steps {center - WINDOW}..{min(center + WINDOW, seq_len)} of {seq_len}."
+        )
     fig = graph_figure(
         graph,
         upto_t=t,
