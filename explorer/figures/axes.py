@@ -7,10 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from explorer.figures.build import Grid, vrect
 from explorer.figures.style import HIGHLIGHT_FILL, merge, step_label
 
 # Past this many steps, tick labels thin out to every k-th step so they never overlap.
 MAX_TICK_LABELS = 40
+SELECTED_STYLE = {"fillcolor": HIGHLIGHT_FILL, "line": {"width": 0}, "layer": "below"}
 
 
 def step_ticks(
@@ -30,30 +32,42 @@ def mark_selected_step(
     if selected_t is None:
         return
     kwargs = {} if row is None else {"row": row, "col": col if col is not None else "all"}
-    fig.add_vrect(
-        x0=selected_t - 0.5,
-        x1=selected_t + 0.5,
-        fillcolor=HIGHLIGHT_FILL,
-        line_width=0,
-        layer="below",
-        **kwargs,
-    )
+    fig.add_vrect(x0=selected_t - 0.5, x1=selected_t + 0.5, **SELECTED_STYLE, **kwargs)
+
+
+def selected_step_shapes(selected_t: int | None, grid: Grid, traces: list[dict]) -> list[dict]:
+    """mark_selected_step(fig, selected_t, row="all") as shapes: one band per subplot that holds
+    a trace (Plotly skips empty subplots), in grid order."""
+    if selected_t is None:
+        return []
+    used = {(trace.get("xaxis", "x"), trace.get("yaxis", "y")) for trace in traces}
+    cells = [grid.axes(r + 1, c + 1) for r, row in enumerate(grid.ref) for c in range(len(row))]
+    return [
+        vrect(selected_t - 0.5, selected_t + 0.5, SELECTED_STYLE, axes)
+        for axes in cells
+        if (axes["xaxis"], axes["yaxis"]) in used
+    ]
+
+
+def note_annotation(text: str, *, y: float = -0.16) -> dict:
+    """A plain-text note under the plot (why points are missing, what was decimated)."""
+    return {
+        "text": text,
+        "xref": "paper",
+        "yref": "paper",
+        "x": 0,
+        "y": y,
+        "xanchor": "left",
+        "yanchor": "top",
+        "showarrow": False,
+        "align": "left",
+        "font": {"color": "#555555"},
+    }
 
 
 def add_note(fig: go.Figure, text: str, *, y: float = -0.16) -> None:
     """A plain-text note under the plot (why points are missing, what was decimated)."""
-    fig.add_annotation(
-        text=text,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=y,
-        xanchor="left",
-        yanchor="top",
-        showarrow=False,
-        align="left",
-        font={"color": "#555555"},
-    )
+    fig.add_annotation(note_annotation(text, y=y))
 
 
 def finite_range(values: np.ndarray, pad: float = 0.05) -> tuple[float, float] | None:

@@ -13,7 +13,16 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from explorer.figures.axes import add_note, legend_on_top, mark_selected_step, step_ticks
+from explorer.figures import build
+from explorer.figures.axes import (
+    add_note,
+    legend_on_top,
+    legend_on_top_layout,
+    mark_selected_step,
+    note_annotation,
+    selected_step_shapes,
+    step_ticks,
+)
 from explorer.figures.style import (
     BLUE,
     DIRECTION_TITLES,
@@ -23,6 +32,7 @@ from explorer.figures.style import (
     apply_theme,
     escape,
     plain_number,
+    themed,
 )
 
 # Column -> (legend name, colour, dash). Theory lines are dashed/dotted, measurements solid.
@@ -83,20 +93,20 @@ def gradient_flow_figure(
     """log10 ‖∂L/∂s_t‖ and log10 ‖∂s_T/∂s_t‖ against t, one row per direction, theory overlaid."""
     directions = directions_in(flow)
     titles = [DIRECTION_TITLES.get(d, d) for d in directions] if len(directions) > 1 else None
-    fig = make_subplots(
-        rows=len(directions),
-        cols=1,
-        shared_xaxes=True,
-        subplot_titles=titles,
-        vertical_spacing=0.12,
+    grid = build.subplot_grid(
+        len(directions), 1, titled=titles is not None, shared_xaxes=True, vertical_spacing=0.12
     )
+    layout = grid.layout(titles)
     columns = [c for c in FLOW_LINES if c in flow]
     if not show_bound:
         columns = [c for c in columns if c not in THEORY_COLUMNS]
     notes: list[str] = []
+    traces: list[dict] = []
+    shapes: list[dict] = []
     for row, direction in enumerate(directions, start=1):
         rows = _direction_rows(flow, direction)
         tokens = [escape(tok) for tok in rows.get("token", rows["t"])]
+        axes = grid.axes(row, 1)
         for column in columns:
             y, n_zero, n_inf, n_nan = _gap_values(rows[column])
             if column in THEORY_COLUMNS and np.isnan(y).all():
@@ -108,41 +118,42 @@ def gradient_flow_figure(
             notes += _gap_note(
                 label.split(" (")[0], n_zero, n_inf, 0 if column in THEORY_COLUMNS else n_nan
             )
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["t"].to_numpy(),
-                    y=y,
-                    mode="lines+markers" if len(rows) <= 60 else "lines",
-                    name=name,
-                    legendgroup=column,
-                    showlegend=row == 1,
-                    line={"color": color, "dash": dash, "width": 2.5 if dash == "solid" else 2},
-                    marker={"size": 6},
-                    customdata=tokens,
-                    hovertemplate=f"t=%{{x}} · %{{customdata}}<br>{escape(name)} = %{{y:.4f}}"
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": rows["t"].to_numpy(),
+                    "y": y,
+                    "mode": "lines+markers" if len(rows) <= 60 else "lines",
+                    "name": name,
+                    "legendgroup": column,
+                    "showlegend": row == 1,
+                    "line": {"color": color, "dash": dash, "width": 2.5 if dash == "solid" else 2},
+                    "marker": {"size": 6},
+                    "customdata": tokens,
+                    "hovertemplate": f"t=%{{x}} · %{{customdata}}<br>{escape(name)} = %{{y:.4f}}"
                     "<extra></extra>",
-                    connectgaps=False,
-                ),
-                row=row,
-                col=1,
+                    "connectgaps": False,
+                    **axes,
+                }
             )
-        fig.add_hline(y=0, line={"color": "#999999", "width": 1, "dash": "dot"}, row=row, col=1)
-        fig.update_yaxes(title_text="log10 of norm (decades)", row=row, col=1)
+        shapes.append(build.hline(0, {"color": "#999999", "width": 1, "dash": "dot"}, axes))
+        layout[grid.axis_key(row, 1, "y")]["title"] = {"text": "log10 of norm (decades)"}
         ticks, labels = step_ticks(rows["t"].to_list(), tokens)
-        fig.update_xaxes(tickvals=ticks, ticktext=labels, row=row, col=1)
-    mark_selected_step(fig, selected_t, row="all")
-    fig.update_xaxes(title_text="time step t", row=len(directions), col=1)
-    apply_theme(
-        fig,
+        layout[grid.axis_key(row, 1, "x")].update(tickvals=ticks, ticktext=labels)
+    layout["shapes"] = shapes + selected_step_shapes(selected_t, grid, traces)
+    layout[grid.axis_key(len(directions), 1, "x")]["title"] = {"text": "time step t"}
+    themed(
+        layout,
         title="How far back does the gradient reach?",
         large_font=large_font,
         height=height or 260 + 220 * len(directions),
     )
-    legend_on_top(fig)
+    legend_on_top_layout(layout)
     if notes:
-        add_note(fig, "<br>".join(notes), y=-0.3 if len(directions) == 1 else -0.14)
-        fig.update_layout(margin_b=110 + 22 * len(notes))
-    return fig
+        note = note_annotation("<br>".join(notes), y=-0.3 if len(directions) == 1 else -0.14)
+        layout.setdefault("annotations", []).append(note)
+        layout["margin"]["b"] = 110 + 22 * len(notes)
+    return build.figure(traces, layout, grid=grid)
 
 
 def _decades(low: pd.Series, high: pd.Series) -> float:
