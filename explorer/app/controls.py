@@ -104,8 +104,9 @@ def request_preset(values: dict) -> None:
     st.rerun()
 
 
-def render_sidebar() -> Settings:
-    """Draw the shared controls and return the Settings they describe."""
+def render_sidebar(folded: bool = False) -> Settings:
+    """Draw the shared controls and return the Settings they describe. folded: inside a closed
+    expander (pages with controls of their own); the widgets still exist, so nothing is lost."""
     url_state.seed(SIDEBAR_PARAMS, scope="sidebar")
     pending = st.session_state.pop(PENDING_KEY, None)
     if pending is not None:
@@ -118,10 +119,12 @@ def render_sidebar() -> Settings:
             st.session_state[key] = own["config"][field_name]
     with st.sidebar:
         st.toggle("Lecture mode: projector-sized type", key="big")
-        _sentence_controls()
-        _cell_controls(own)
-        _init_controls(own)
-        _task_controls()
+        box = st.expander("Explorer settings (this page has its own)") if folded else st.container()
+        with box:
+            _sentence_controls()
+            _cell_controls(own)
+            _init_controls(own)
+            _task_controls()
     return _settings_from_state(own)
 
 

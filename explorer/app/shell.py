@@ -71,7 +71,7 @@ def main() -> None:
     url_state.set_page(navigation.url_path)
     extra = page_params()
     url_state.check_unknown({p.key for p in (*controls.SIDEBAR_PARAMS, *extra)})
-    settings = controls.render_sidebar()
+    settings = controls.render_sidebar(folded=navigation.url_path == "lab")
     lecture.apply_style(settings.large_font)
     controls.publish(settings)
     notices = st.container()  # at the top of the page, filled after the page read its params
