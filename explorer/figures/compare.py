@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from explorer.figures.axes import finite_range, mark_selected_step, step_ticks
+from explorer.figures import build
+from explorer.figures.axes import finite_range, selected_step_shapes, step_ticks
 from explorer.figures.gradients import decay_slope
-from explorer.figures.style import CELL_COLORS, GREY, apply_theme, escape
+from explorer.figures.style import CELL_COLORS, GREY, escape, merge, themed
 
 CELL_TITLES = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 COMPARED = {
@@ -38,52 +38,58 @@ def compare_figure(
         name: flow[flow["direction"] == "forward"].sort_values("t") if "direction" in flow else flow
         for name, flow in flows.items()
     }
-    fig = make_subplots(
-        rows=1,
-        cols=max(1, len(names)),
-        shared_yaxes=True,
-        horizontal_spacing=0.04,
-        subplot_titles=[_panel_title(n, forward[n]) for n in names],
+    grid = build.subplot_grid(
+        1, max(1, len(names)), titled=True, shared_yaxes=True, horizontal_spacing=0.04
     )
+    layout = grid.layout([_panel_title(n, forward[n]) for n in names])
+    traces: list[dict] = []
+    shapes: list[dict] = []
     all_values = []
     for col, name in enumerate(names, start=1):
         rows = forward[name]
-        color = CELL_COLORS.get(name.lower(), GREY)
         tokens = [escape(tok) for tok in rows.get("token", rows["t"])]
+        axes = grid.axes(1, col)
         for column, (label, dash) in COMPARED.items():
-            if column not in rows:
-                continue
-            y = rows[column].to_numpy(dtype=float)
-            all_values.append(y)
-            fig.add_trace(
-                go.Scatter(
-                    x=rows["t"].to_numpy(),
-                    y=np.where(np.isfinite(y), y, np.nan),
-                    mode="lines+markers" if len(rows) <= 60 else "lines",
-                    name=f"{CELL_TITLES.get(name.lower(), escape(name))}: {label}",
-                    line={"color": color, "dash": dash, "width": 2.5},
-                    marker={"size": 5},
-                    customdata=tokens,
-                    hovertemplate=f"t=%{{x}} · %{{customdata}}<br>{label} = %{{y:.4f}}"
-                    "<extra></extra>",
-                ),
-                row=1,
-                col=col,
-            )
-        fig.add_hline(y=0, line={"color": "#999999", "width": 1, "dash": "dot"}, row=1, col=col)
+            if column in rows:
+                all_values.append(rows[column].to_numpy(dtype=float))
+                traces.append(_line(name, rows, column, label, dash, tokens, axes))
+        shapes.append(build.hline(0, {"color": "#999999", "width": 1, "dash": "dot"}, axes))
         ticks, labels = step_ticks(rows["t"].to_list(), tokens, max_labels=8)
-        fig.update_xaxes(tickvals=ticks, ticktext=labels, tickangle=-45, row=1, col=col)
+        x_axis = layout[grid.axis_key(1, col, "x")]
+        x_axis.update(tickvals=ticks, ticktext=labels, tickangle=-45)
     shared = finite_range(np.concatenate(all_values)) if all_values else None
     if shared is not None:
-        fig.update_yaxes(range=list(shared))
-    fig.update_yaxes(title_text="log10 of norm (decades)", row=1, col=1)
-    fig.update_xaxes(title_text="time step t", row=1, col=(len(names) + 1) // 2)
-    mark_selected_step(fig, selected_t, row="all", col="all")
-    apply_theme(
-        fig,
+        for col in range(1, len(grid.ref[0]) + 1):
+            layout[grid.axis_key(1, col, "y")]["range"] = list(shared)
+    layout[grid.axis_key(1, 1, "y")]["title"] = {"text": "log10 of norm (decades)"}
+    layout[grid.axis_key(1, (len(names) + 1) // 2, "x")]["title"] = {"text": "time step t"}
+    layout["shapes"] = shapes + selected_step_shapes(selected_t, grid, traces)
+    themed(
+        layout,
         title="Same input, three cells: solid ‖∂L/∂s_t‖, dashed ‖∂s_T/∂s_t‖",
         large_font=large_font,
         height=460 if not large_font else 560,
     )
-    fig.update_layout(legend={"orientation": "h", "y": -0.3})
-    return fig
+    merge(layout, {"legend": {"orientation": "h", "y": -0.3}})
+    if not layout["shapes"]:
+        del layout["shapes"]
+    return build.figure(traces, layout, grid=grid)
+
+
+def _line(
+    name: str, rows: pd.DataFrame, column: str, label: str, dash: str, tokens: list, axes: dict
+) -> dict:
+    """One cell's measured norm against t, in its cell's colour."""
+    y = rows[column].to_numpy(dtype=float)
+    return {
+        "type": "scatter",
+        "x": rows["t"].to_numpy(),
+        "y": np.where(np.isfinite(y), y, np.nan),
+        "mode": "lines+markers" if len(rows) <= 60 else "lines",
+        "name": f"{CELL_TITLES.get(name.lower(), escape(name))}: {label}",
+        "line": {"color": CELL_COLORS.get(name.lower(), GREY), "dash": dash, "width": 2.5},
+        "marker": {"size": 5},
+        "customdata": tokens,
+        "hovertemplate": f"t=%{{x}} · %{{customdata}}<br>{label} = %{{y:.4f}}<extra></extra>",
+        **axes,
+    }

@@ -11,14 +11,10 @@ import math
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from explorer.figures import build
 from explorer.figures.axes import (
-    add_note,
-    legend_on_top,
     legend_on_top_layout,
-    mark_selected_step,
     note_annotation,
     selected_step_shapes,
     step_ticks,
@@ -29,7 +25,6 @@ from explorer.figures.style import (
     GREEN,
     GREY,
     VERMILLION,
-    apply_theme,
     escape,
     plain_number,
     themed,
@@ -215,7 +210,9 @@ def singular_values_figure(
     """Largest, median and smallest singular value of J_t = ∂s_t/∂s_{t-1} per step, line at σ = 1."""
     directions = directions_in(sv)
     titles = [DIRECTION_TITLES.get(d, d) for d in directions] if len(directions) > 1 else None
-    fig = make_subplots(rows=len(directions), cols=1, shared_xaxes=True, subplot_titles=titles)
+    grid = build.subplot_grid(len(directions), 1, titled=titles is not None, shared_xaxes=True)
+    layout = grid.layout(titles)
+    traces: list[dict] = []
     zero_count = 0
     for row, direction in enumerate(directions, start=1):
         rows = _direction_rows(sv, direction)
@@ -227,58 +224,71 @@ def singular_values_figure(
         )
         ts, tokens = stats.index.to_numpy(), [escape(tok) for tok in stats["token"]]
         zero_count += int((rows["value"] <= 0).sum())
-        for column, name, extra in (
-            ("high", "largest σ", {}),
-            ("low", "smallest σ", {"fill": "tonexty", "fillcolor": "rgba(0,114,178,0.15)"}),
-            ("mid", "median σ", {}),
-        ):
-            y = stats[column].to_numpy(dtype=float)
-            fig.add_trace(
-                go.Scatter(
-                    x=ts,
-                    y=np.where(y > 0, y, np.nan),  # log axis: 0 cannot be drawn, leave a gap
-                    mode="lines",
-                    name=name,
-                    legendgroup=column,
-                    showlegend=row == 1,
-                    line={"color": BLUE, "width": 2.5 if column == "mid" else 1},
-                    customdata=tokens,
-                    hovertemplate=f"t=%{{x}} · %{{customdata}}<br>{name} = %{{y:.6g}}<extra></extra>",
-                    **extra,
-                ),
-                row=row,
-                col=1,
-            )
-        fig.add_trace(
-            go.Scatter(
-                x=[ts.min() - 0.5, ts.max() + 0.5],
-                y=[1.0, 1.0],
-                mode="lines",
-                name="σ = 1: the step keeps the norm",
-                legendgroup="one",
-                showlegend=row == 1,
-                line={"color": VERMILLION, "dash": "dash", "width": 1.5},
-                hoverinfo="skip",
-            ),
-            row=row,
-            col=1,
-        )
-        fig.update_yaxes(type="log", title_text="σ of ∂s_t/∂s_{t−1} (log scale)", row=row, col=1)
-        fig.update_yaxes(exponentformat="power", row=row, col=1)
+        traces += _sigma_traces(stats, ts, tokens, row, grid.axes(row, 1))
+        y_axis = layout[grid.axis_key(row, 1, "y")]
+        y_axis.update(type="log", title={"text": "σ of ∂s_t/∂s_{t−1} (log scale)"})
+        y_axis["exponentformat"] = "power"
         if _decades(stats["low"], stats["high"]) >= 2:
-            fig.update_yaxes(dtick=1, row=row, col=1)  # one tick per decade, no 2/5 clutter
+            y_axis["dtick"] = 1  # one tick per decade, no 2/5 clutter
         ticks, labels = step_ticks(ts.tolist(), tokens)
-        fig.update_xaxes(tickvals=ticks, ticktext=labels, row=row, col=1)
-    mark_selected_step(fig, selected_t, row="all")
-    fig.update_xaxes(title_text="time step t", row=len(directions), col=1)
-    apply_theme(
-        fig,
+        layout[grid.axis_key(row, 1, "x")].update(tickvals=ticks, ticktext=labels)
+    shapes = selected_step_shapes(selected_t, grid, traces)
+    if shapes:
+        layout["shapes"] = shapes
+    layout[grid.axis_key(len(directions), 1, "x")]["title"] = {"text": "time step t"}
+    themed(
+        layout,
         title="Per-step Jacobian singular values",
         large_font=large_font,
         height=240 + 220 * len(directions),
     )
-    legend_on_top(fig)
+    legend_on_top_layout(layout)
     if zero_count:
-        add_note(fig, f"{zero_count} singular value(s) are exactly 0 and cannot sit on a log axis.")
-        fig.update_layout(margin_b=110)
-    return fig
+        text = f"{zero_count} singular value(s) are exactly 0 and cannot sit on a log axis."
+        layout.setdefault("annotations", []).append(note_annotation(text))
+        layout["margin"]["b"] = 110
+    return build.figure(traces, layout, grid=grid)
+
+
+def _sigma_traces(
+    stats: pd.DataFrame, ts: np.ndarray, tokens: list[str], row: int, axes: dict
+) -> list[dict]:
+    """Largest, smallest (band filled between) and median σ per step, and the σ = 1 line."""
+    traces = []
+    for column, name, extra in (
+        ("high", "largest σ", {}),
+        ("low", "smallest σ", {"fill": "tonexty", "fillcolor": "rgba(0,114,178,0.15)"}),
+        ("mid", "median σ", {}),
+    ):
+        y = stats[column].to_numpy(dtype=float)
+        traces.append(
+            {
+                "type": "scatter",
+                "x": ts,
+                "y": np.where(y > 0, y, np.nan),  # log axis: 0 cannot be drawn, leave a gap
+                "mode": "lines",
+                "name": name,
+                "legendgroup": column,
+                "showlegend": row == 1,
+                "line": {"color": BLUE, "width": 2.5 if column == "mid" else 1},
+                "customdata": tokens,
+                "hovertemplate": f"t=%{{x}} · %{{customdata}}<br>{name} = %{{y:.6g}}<extra></extra>",
+                **extra,
+                **axes,
+            }
+        )
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [float(ts.min() - 0.5), float(ts.max() + 0.5)],
+            "y": [1.0, 1.0],
+            "mode": "lines",
+            "name": "σ = 1: the step keeps the norm",
+            "legendgroup": "one",
+            "showlegend": row == 1,
+            "line": {"color": VERMILLION, "dash": "dash", "width": 1.5},
+            "hoverinfo": "skip",
+            **axes,
+        }
+    )
+    return traces
