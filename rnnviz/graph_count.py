@@ -17,7 +17,8 @@ level (h_0, c_0) and z = 1 otherwise, the recurrent network alone has
     edges = TK [ (G(1 + 4) + I) + (L - 1)(G(K + 4) + I) ]
 
 and the pattern adds
-    acceptor      O, y_1..y_T, L:            nodes + T + 2,     edges + T(K + 1) + 1
+    acceptor      O, y_1..y_T, L:            nodes + T + 2,     edges + T(K + 1) + K
+                  (L reads y_T; bidirectional: O of both final states, s_T forward, s_1 backward)
     transducer    O, y_t, L_t, L:            nodes + 2T + 2,    edges + T(K + 1) + 2T
     encoder       L on the final state(s):   nodes + 1,         edges + K
     enc-decoder   a one-layer, one-direction decoder of M steps (M = target_len, default T):
@@ -70,7 +71,7 @@ def count_nodes_edges(
     nodes = 3 * L * K + T + z * L * K + T * L * K * (G + N)
     edges = T * K * (step_edges(1) + (L - 1) * step_edges(K))
     if pattern == "acceptor":
-        nodes, edges = nodes + T + 2, edges + T * (K + 1) + 1
+        nodes, edges = nodes + T + 2, edges + T * (K + 1) + K
     elif pattern == "transducer":
         nodes, edges = nodes + 2 * T + 2, edges + T * (K + 1) + 2 * T
     elif pattern == "encoder":

@@ -1,6 +1,7 @@
 """Inputs x_t, outputs y_t = O(s_t) and the loss, attached where the lecture's usage pattern says.
 
-    acceptor     y_t at every step (the trace computes them all); the loss L reads y_T only
+    acceptor     y_t at every step (the trace computes them all); the loss L reads y_T only, or
+                 for a bidirectional RNN O of both final states (forward s_T, backward s_1)
     transducer   y_t -> L_t at every step, and L_t -> L (L = sum_t L_t, so dL/dL_t = 1)
     encoder      the loss reads the final top-layer state (forward s_T, backward s_1); O is unused,
                  so there are no y_t nodes (the sentence vector is the state itself)
@@ -100,7 +101,9 @@ def add_encoder_losses(parts: GraphParts, frame: Frame, pattern: str, values) ->
     loss_value = None if values is None else values.loss
     if pattern == "acceptor":
         add_total_loss(parts, frame, frame.t_attr(T), frame.x(0, T), loss_value)
-        parts.edge(frame.step_id("y", T), "loss", "loss")
+        finals = final_state_ids(frame) if frame.K == 2 and not frame.rolled else []
+        for sid in finals or [frame.step_id("y", T)]:
+            parts.edge(sid, "loss", "loss")
     elif pattern == "encoder":
         add_total_loss(parts, frame, frame.t_attr(T), frame.x(0, T) + 1.0, loss_value)
         for sid in final_state_ids(frame):
