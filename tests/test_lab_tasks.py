@@ -7,6 +7,7 @@ import torch
 
 from rnnviz import RnnvizError
 from rnnviz.lab.tasks import (
+    COPY_DISTRACTORS,
     COPY_SYMBOLS,
     NEGATIVE_WORDS,
     POSITIVE_WORDS,
@@ -45,12 +46,13 @@ def test_adding_baseline_is_the_mse_of_predicting_the_mean():
     assert float(((later + 0.5 - y) ** 2).mean()) == pytest.approx(level, abs=0.003)
 
 
-def test_copy_target_is_the_first_symbol_and_the_rest_are_blanks():
+def test_copy_target_is_the_first_symbol_and_the_rest_are_distractors():
     spec, x, y = batch("copy", 30)
-    assert x.shape == (256, 31, COPY_SYMBOLS + 1) and y.shape == (256,)
+    assert x.shape == (256, 31, COPY_SYMBOLS + COPY_DISTRACTORS) and y.shape == (256,)
     symbols = x.argmax(dim=-1)  # (B, T)
     assert torch.equal(symbols[:, 0], y)
-    assert torch.all(symbols[:, 1:] == COPY_SYMBOLS)  # the blank
+    assert torch.all(symbols[:, 1:] >= COPY_SYMBOLS)  # distractors only after the first
+    assert len(torch.unique(symbols[:, 1:])) == COPY_DISTRACTORS  # all of them, not one blank
     assert torch.equal(x.sum(dim=-1), torch.ones(256, 31))  # one-hot
     assert spec.baseline == pytest.approx(1 / COPY_SYMBOLS)
     counts = torch.bincount(batch("copy", 3, size=8000)[2], minlength=COPY_SYMBOLS).float()

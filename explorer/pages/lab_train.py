@@ -38,7 +38,7 @@ TASK_LABELS = {"adding": "Adding problem", "copy": "Remember the first token",
 CELL_LABELS = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 DEFAULTS = {"lab_task": "adding", "lab_cells": ["elman", "lstm"], "lab_lag": 50, "lab_seed": 0,
             "lab_hidden": 32, "lab_budget": 60.0, "lab_lr": 0.003, "lab_clip": 0.0,
-            "lab_fbias": 2.0}  # fmt: skip
+            "lab_fbias": 3.0}  # fmt: skip
 
 
 @st.cache_resource(max_entries=1)
@@ -64,7 +64,8 @@ def controls() -> tuple[dict[str, TrainConfig] | None, float]:
     h.number_input("Clip gradient norm at (0 = off)", min_value=0.0, max_value=100.0, step=0.5,
                    key="lab_clip")  # fmt: skip
     i.number_input("LSTM forget-gate bias at start", min_value=-5.0, max_value=5.0, step=0.5,
-                   key="lab_fbias", help="2 lets the LSTM's first gradients reach far back; "
+                   key="lab_fbias", help="3 (forget gate about 0.95) lets the first gradients reach "
+                   "far back; "
                    "0 is close to torch's default init.")  # fmt: skip
     state = st.session_state
     if not state["lab_cells"]:

@@ -28,6 +28,7 @@ TASKS = ("adding", "copy", "sentence")
 MIN_LAG = {"adding": 2, "copy": 1, "sentence": 1}
 MAX_LAG = 1000
 COPY_SYMBOLS = 8  # K symbols to remember
+COPY_DISTRACTORS = 8  # distractor symbols that follow, disjoint from the K
 POSITIVE_WORDS = ("great", "good", "lovely", "fine", "happy", "nice")
 NEGATIVE_WORDS = ("awful", "bad", "poor", "sad", "boring", "ugly")
 _FILLER_TEXT = (
@@ -88,7 +89,7 @@ def task_spec(name: str, lag: int, seed: int = 0) -> TaskSpec:
     if name == "adding":
         return TaskSpec(name, lag, lag, 2, 1, "regression", ADDING_BASELINE_MSE, 0.01, seed)
     if name == "copy":
-        size = COPY_SYMBOLS + 1  # K symbols and the blank
+        size = COPY_SYMBOLS + COPY_DISTRACTORS
         return TaskSpec(name, lag, lag + 1, size, COPY_SYMBOLS, "classification",
                         1.0 / COPY_SYMBOLS, 0.99, seed)  # fmt: skip
     return TaskSpec(name, lag, lag + 1, SENTENCE_EMBED_SIZE, 2, "classification", 0.5, 0.99, seed)
@@ -119,10 +120,12 @@ def _adding_batch(T: int, B: int, g: torch.Generator) -> tuple[torch.Tensor, tor
 
 def _copy_batch(T: int, B: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
     first = torch.randint(0, COPY_SYMBOLS, (B,), generator=g)  # (B,) the symbol to remember
-    blanks = torch.full((B, T - 1), COPY_SYMBOLS)  # the blank symbol after it
-    symbols = torch.cat([first[:, None], blanks], dim=1)  # (B, T)
-    inputs = torch.nn.functional.one_hot(symbols, COPY_SYMBOLS + 1).float()
-    return inputs, first  # (B, T, K + 1), (B,)
+    # Distractors after it (not one constant blank: constant inputs let an Elman RNN park the
+    # symbol in a fixed point, and the task would no longer need gradients from far back).
+    noise = torch.randint(COPY_SYMBOLS, COPY_SYMBOLS + COPY_DISTRACTORS, (B, T - 1), generator=g)
+    symbols = torch.cat([first[:, None], noise], dim=1)  # (B, T)
+    inputs = torch.nn.functional.one_hot(symbols, COPY_SYMBOLS + COPY_DISTRACTORS).float()
+    return inputs, first  # (B, T, K + N), (B,)
 
 
 def sentence_vocabulary() -> tuple[str, ...]:
