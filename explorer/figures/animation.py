@@ -31,16 +31,19 @@ def _frame_steps(data: GraphArrays, max_frames: int) -> list[int]:
     return ts[picked].tolist()
 
 
-def _frame(data: GraphArrays, t: int, show_params: bool) -> go.Frame:
+def _frame(data: GraphArrays, t: int, show_params: bool) -> dict:
     """Step t: new x/y for every trace (float32 halves the bytes; positions need no more)."""
     pieces = graph_pieces(data, upto_t=t, show_params=show_params, keep_hidden=True)
     band = step_band(data, t)
-    return go.Frame(
-        name=str(t),
-        data=[go.Scatter(x=p.x.astype(np.float32), y=p.y.astype(np.float32)) for p in pieces],
-        traces=list(range(len(pieces))),
-        layout={"shapes": [band] if band else []},
-    )
+    return {
+        "name": str(t),
+        "data": [
+            {"type": "scatter", "x": p.x.astype(np.float32), "y": p.y.astype(np.float32)}
+            for p in pieces
+        ],
+        "traces": list(range(len(pieces))),
+        "layout": {"shapes": [band] if band else []},
+    }
 
 
 def _buttons(frame_ms: int) -> dict:
@@ -116,6 +119,5 @@ def unroll_animation_figure(
         layout["shapes"] = [band]
     layout.update(updatemenus=[_buttons(frame_ms)], sliders=[_slider(steps, large_font)])
     merge(layout, {"margin": {"b": 200}, "height": layout.get("height", 400) + 140})
-    fig = build.figure(traces, legend_on_top_layout(layout))
-    fig.frames = [_frame(data, t, show_params) for t in steps]
-    return fig
+    frames = [_frame(data, t, show_params) for t in steps]
+    return build.figure(traces, legend_on_top_layout(layout), frames=frames)

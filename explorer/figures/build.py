@@ -27,10 +27,9 @@ THEME = pio.templates["plotly_white"].to_plotly_json()
 def figure(
     data: list[dict], layout: dict, *, grid: Grid | None = None, frames: list | None = None
 ) -> go.Figure:
-    """One go.Figure from trace dicts (each with its "type") and a layout dict; no validation."""
+    """One go.Figure from trace dicts (each with its "type"), a layout dict and optional frame
+    dicts (their traces with a "type" too); nothing is validated."""
     source: dict = {"data": data, "layout": layout}
-    if frames:
-        source["frames"] = frames
     if grid is not None:
         source["_grid_ref"], source["_grid_str"] = grid.ref, grid.text
     fig = go.Figure(source, _validate=False)
@@ -38,6 +37,11 @@ def figure(
     fig.layout._validate = True  # noqa: SLF001
     for trace in fig.data:
         trace._validate = True  # noqa: SLF001
+    if frames:
+        # What the `frames` setter stores, minus its validation (~2 ms per frame of 18 traces).
+        fig._frame_objs = tuple(go.Frame(frame, _validate=False) for frame in frames)  # noqa: SLF001
+        for frame in fig._frame_objs:  # noqa: SLF001
+            frame._validate = True  # noqa: SLF001
     return fig
 
 
