@@ -33,25 +33,25 @@ GATE_ORDER = ("i", "f", "g", "o", "r", "z", "n")
 def _grid(frame: pd.DataFrame, max_columns: int) -> tuple[np.ndarray, list[str], list[int], int]:
     """(units × steps) values, 't:token' labels, the t of each column, and the column stride.
 
-    Steps are thinned before pivoting, so a 10,000-step frame only reshapes the kept columns."""
-    every = np.sort(frame["t"].unique())
+    Steps are thinned before the grid is filled, so a 10,000-step frame only places the kept
+    columns. A numpy scatter, not DataFrame.pivot: same grid (units sorted, NaN where a cell is
+    missing) at a fraction of the cost (~1 ms per heatmap)."""
+    t = frame["t"].to_numpy()
+    every = np.unique(t)  # sorted
     stride = max(1, int(np.ceil(len(every) / max_columns)))
     kept = every[::stride]
     if stride > 1 and kept[-1] != every[-1]:
-        kept = np.append(
-            kept, every[-1]
-        )  # always show the last step: the acceptor's loss sits there
-    rows = frame[frame["t"].isin(kept)] if stride > 1 else frame
-    grid = rows.pivot(index="unit", columns="t", values="value").reindex(columns=kept)
-    tokens = _tokens(rows).reindex(kept).to_numpy()
-    ts = [int(t) for t in kept]
-    labels = [step_label(t, token) for t, token in zip(ts, tokens, strict=True)]
-    return grid.to_numpy(dtype=float), labels, ts, stride
-
-
-def _tokens(frame: pd.DataFrame) -> pd.Series:
-    """t -> token of a tidy frame."""
-    return frame[["t", "token"]].drop_duplicates("t").set_index("t")["token"]
+        kept = np.append(kept, every[-1])  # always show the last step: the acceptor's loss
+    rows = np.isin(t, kept) if stride > 1 else np.ones(len(t), dtype=bool)
+    t = t[rows]
+    units, unit_row = np.unique(frame["unit"].to_numpy()[rows], return_inverse=True)
+    grid = np.full((len(units), len(kept)), np.nan)  # (units, kept steps)
+    grid[unit_row, np.searchsorted(kept, t)] = frame["value"].to_numpy(dtype=float)[rows]
+    _, first = np.unique(t, return_index=True)  # the first row of each kept step
+    tokens = frame["token"].to_numpy()[rows][first]
+    ts = [int(step) for step in kept]
+    labels = [step_label(step, token) for step, token in zip(ts, tokens, strict=True)]
+    return grid, labels, ts, stride
 
 
 def _select(frame: pd.DataFrame, **equal) -> pd.DataFrame:
