@@ -95,10 +95,11 @@ def font_size(large_font: bool) -> int:
 def theme_layout(
     title: str | None = None, *, large_font: bool = False, height: int | None = None
 ) -> dict:
-    """The layout apply_theme sets, as a plain dict (template included) for build.figure."""
+    """The layout apply_theme sets, as a plain dict for build.figure. The template is the shared
+    THEME itself, not a copy: go.Figure deep-copies its layout, so no figure can change THEME."""
     size = font_size(large_font)
     layout: dict = {
-        "template": copy.deepcopy(THEME),
+        "template": THEME,
         "font": {"family": FONT_FAMILY, "size": size, "color": "#222222"},
         "hoverlabel": {"font": {"family": FONT_FAMILY, "size": size}},
         "margin": {"l": 70, "r": 30, "t": 70 if title else 30, "b": 60},
@@ -147,7 +148,7 @@ def apply_theme(
     # The template is valid by construction: set it without Plotly re-validating ~20 kB (18 ms).
     fig.layout._validate = False  # noqa: SLF001 - what plotly does for its default template
     try:
-        fig.layout.template = layout.pop("template")
+        fig.layout.template = copy.deepcopy(layout.pop("template"))  # stored as is: copy
     finally:
         fig.layout._validate = fig._validate  # noqa: SLF001
     fig.update_layout(layout)
