@@ -95,3 +95,34 @@ def test_subplot_figures_keep_their_grid_for_callers():
     fig = gradient_flow_figure(sentence_trace("lstm", bidirectional=True).gradient_flow)
     fig.add_trace(go.Scatter(x=[1], y=[0.5], name="mine"), row=2, col=1)
     assert fig.data[-1].yaxis == "y2"
+
+
+def test_singular_value_stats_match_pandas_groupby_with_nan_steps():
+    import numpy as np
+
+    from explorer.figures.gradients import _sigma_stats
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "t": np.repeat([3, 1, 2, 4], 5),
+            "token": np.repeat(["c", "a", "b", "d"], 5),
+            "value": rng.random(20),
+        }
+    )
+    frame.loc[[0, 1], "value"] = np.nan  # some NaN in step 3
+    frame.loc[15:19, "value"] = np.nan  # step 4 all NaN
+    frame.loc[7, "value"] = 0.0
+    frame = frame.sample(frac=1, random_state=1)
+    expected = frame.groupby("t").agg(
+        token=("token", "first"),
+        high=("value", "max"),
+        mid=("value", "median"),
+        low=("value", "min"),
+    )
+    stats = _sigma_stats(frame)
+    assert stats["t"].tolist() == [1, 2, 3, 4]
+    assert stats["token"].tolist() == expected["token"].tolist()
+    for column in ("high", "mid", "low"):
+        np.testing.assert_array_equal(stats[column], expected[column].to_numpy())
+    assert np.isnan(stats["mid"][3]) and stats["low"][0] == 0.0

@@ -7,6 +7,7 @@ linear axis titled "log10 ...": a gradient of 10^-400 sits at -400 instead of co
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -151,9 +152,9 @@ def gradient_flow_figure(
     return build.figure(traces, layout, grid=grid)
 
 
-def _decades(low: pd.Series, high: pd.Series) -> float:
+def _decades(low: np.ndarray, high: np.ndarray) -> float:
     """How many decades the positive values span (0 if there are none)."""
-    values = np.concatenate([low.to_numpy(float), high.to_numpy(float)])
+    values = np.concatenate([np.asarray(low, dtype=float), np.asarray(high, dtype=float)])
     values = values[np.isfinite(values) & (values > 0)]
     return float(np.log10(values.max() / values.min())) if values.size else 0.0
 
@@ -216,13 +217,8 @@ def singular_values_figure(
     zero_count = 0
     for row, direction in enumerate(directions, start=1):
         rows = _direction_rows(sv, direction)
-        stats = rows.groupby("t").agg(
-            token=("token", "first"),
-            high=("value", "max"),
-            mid=("value", "median"),
-            low=("value", "min"),
-        )
-        ts, tokens = stats.index.to_numpy(), [escape(tok) for tok in stats["token"]]
+        stats = _sigma_stats(rows)
+        ts, tokens = stats["t"], [escape(tok) for tok in stats["token"]]
         zero_count += int((rows["value"] <= 0).sum())
         traces += _sigma_traces(stats, ts, tokens, row, grid.axes(row, 1))
         y_axis = layout[grid.axis_key(row, 1, "y")]
@@ -250,8 +246,28 @@ def singular_values_figure(
     return build.figure(traces, layout, grid=grid)
 
 
+def _sigma_stats(rows: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Per step t (ascending): its token and the largest, median and smallest σ, NaN skipped
+    (what groupby("t").agg(max, median, min) gives, in numpy: a quarter of the time)."""
+    t = rows["t"].to_numpy()
+    order = np.argsort(t, kind="stable")
+    values = rows["value"].to_numpy(dtype=float)[order]
+    ts, start = np.unique(t[order], return_index=True)
+    groups = np.split(values, start[1:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a step whose σ are all NaN stays NaN
+        mid = np.array([np.nanmedian(group) for group in groups], dtype=float)
+    return {
+        "t": ts,
+        "token": rows["token"].to_numpy()[order][start],
+        "high": np.fmax.reduceat(values, start),
+        "mid": mid,
+        "low": np.fmin.reduceat(values, start),
+    }
+
+
 def _sigma_traces(
-    stats: pd.DataFrame, ts: np.ndarray, tokens: list[str], row: int, axes: dict
+    stats: dict[str, np.ndarray], ts: np.ndarray, tokens: list[str], row: int, axes: dict
 ) -> list[dict]:
     """Largest, smallest (band filled between) and median σ per step, and the σ = 1 line."""
     traces = []
@@ -260,7 +276,7 @@ def _sigma_traces(
         ("low", "smallest σ", {"fill": "tonexty", "fillcolor": "rgba(0,114,178,0.15)"}),
         ("mid", "median σ", {}),
     ):
-        y = stats[column].to_numpy(dtype=float)
+        y = np.asarray(stats[column], dtype=float)
         traces.append(
             {
                 "type": "scatter",
