@@ -86,11 +86,12 @@ class Trace:
         out = np.empty(
             (self.num_directions, len(steps), self.states.shape[1] // self.num_directions)
         )
-        for d, stack in enumerate(self._stacks):
-            for start in range(0, len(steps), 256):  # bounded memory: 256 Jacobians at a time
-                chunk = steps[start : start + 256]
-                jacs = np.stack([stack.step_jacobian(t) for t in chunk])
-                with np.errstate(invalid="ignore"), threadpool_limits(1, "blas"):
+        # One BLAS thread, as in unroll: threads spinning on small products made this 4x slower.
+        with np.errstate(invalid="ignore"), threadpool_limits(1, "blas"):
+            for d, stack in enumerate(self._stacks):
+                for start in range(0, len(steps), 256):  # bounded memory: 256 Jacobians at a time
+                    chunk = steps[start : start + 256]
+                    jacs = np.stack([stack.step_jacobian(t) for t in chunk])
                     out[d, start : start + len(chunk)] = (
                         np.linalg.svd(jacs, compute_uv=False) if np.isfinite(jacs).all() else np.nan
                     )
