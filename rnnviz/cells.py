@@ -100,13 +100,18 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
     return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all)
 
 
-def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: str):
-    """Pull cotangent rows cot (r, S) on s_t back: returns (rows on s_{t-1} (r, S), on the input)."""
+def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: str, to_input=True):
+    """Pull cotangent rows cot (r, S) on s_t back: returns (rows on s_{t-1} (r, S), on the input).
+    to_input=False skips the rows on the input (None): the bottom layer's are never used."""
     H = w["w_hh"].shape[1]
+
+    def on_input(rows: np.ndarray) -> np.ndarray | None:
+        return rows @ w["w_ih"] if to_input else None
+
     if cell == "elman":
         slope = activation_slope(activation, run.pre[t], run.h[t])
         da = cot * slope  # (r, H)
-        return da @ w["w_hh"], da @ w["w_ih"]
+        return da @ w["w_hh"], on_input(da)
     if cell == "lstm":
         g = run.gates
         i, f, gg, o = g["i"][t], g["f"][t], g["g"][t], g["o"][t]
@@ -123,10 +128,10 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
             axis=1,
         )  # (r, 4H)
         d_prev = np.concatenate([dz @ w["w_hh"], dc * f], axis=1)
-        return d_prev, dz @ w["w_ih"]
+        return d_prev, on_input(dz)
     r, z, n = run.gates["r"][t], run.gates["z"][t], run.gates["n"][t]
     dn = cot * (1.0 - z) * (1.0 - n * n)  # on n's pre-activation
     dz = cot * (run.h_prev[t] - n) * z * (1.0 - z)
     dr = dn * run.hn[t] * r * (1.0 - r)
     d_prev = cot * z + np.concatenate([dr, dz, dn * r], axis=1) @ w["w_hh"]
-    return d_prev, np.concatenate([dr, dz, dn], axis=1) @ w["w_ih"]
+    return d_prev, on_input(np.concatenate([dr, dz, dn], axis=1))

@@ -49,11 +49,12 @@ class Stack:
             if carry is not None:
                 rows = rows.copy()
                 rows[:, :H] += carry
+            w, run = self.weights[layer], self.runs[layer]
             out[:, layer * S : (layer + 1) * S], d_input = vjp(
-                self.cell, self.weights[layer], self.runs[layer], t, rows, self.activation
+                self.cell, w, run, t, rows, self.activation, to_input=layer > 0
             )
-            # Layer l reads [h_fwd; h_bwd] of layer l-1; only this direction's slice continues here.
-            carry = d_input[:, self.direction * H : (self.direction + 1) * H]
+            if layer > 0:  # layer l reads [h_fwd; h_bwd] of l-1; this direction's slice goes on
+                carry = d_input[:, self.direction * H : (self.direction + 1) * H]
         return out
 
     def step_jacobian(self, t: int) -> np.ndarray:
