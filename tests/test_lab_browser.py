@@ -40,7 +40,7 @@ def test_training_updates_live_and_stops_mid_run(app_server, page):
     started = time.monotonic()
     page.get_by_role("button", name="Stop").click()
     page.get_by_text("Stopped with the Stop button").first.wait_for(timeout=60_000)
-    assert time.monotonic() - started < 30  # long before the 60 s budget would have ended it
+    assert time.monotonic() - started < 20  # the 30 s budgets (per cell) would take ~60 s
     wait_until_idle(page)
     page.wait_for_timeout(1500)  # no timer is left: nothing may rerun any more
     wait_until_idle(page)

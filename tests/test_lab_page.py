@@ -34,7 +34,7 @@ def test_page_shows_presets_and_views():
 
 def test_training_runs_live_and_stops_mid_run():
     at = open_app("lab")
-    at.button(key="lab_start").click().run()  # adding, lag 50, Elman + LSTM, 60 s each
+    at.button(key="lab_start").click().run()  # adding, lag 50, Elman + LSTM, 30 s each
     no_exception(at)
     run = at.session_state["lab_run"]
     trainers = run["trainers"]
@@ -48,7 +48,7 @@ def test_training_runs_live_and_stops_mid_run():
     results = at.session_state["lab_run"]["results"]
     assert {c: r.status for c, r in results.items()} == {"elman": "stopped", "lstm": "stopped"}
     assert all(results[c].steps >= steps_before[c] for c in results)
-    assert all(r.seconds < 10 for r in results.values()), "stopped long before the 60 s budget"
+    assert all(r.seconds < 10 for r in results.values()), "stopped long before the 30 s budget"
     assert sum("Stopped with the Stop button" in t for t in texts(at, "info")) == 2
 
 

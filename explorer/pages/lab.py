@@ -16,7 +16,7 @@ VIEW_KEY = "lab_view"
 PRESETS = {
     "1 · Elman vs LSTM, adding, lag 50": {
         VIEW_KEY: "Train", "lab_task": "adding", "lab_cells": ["elman", "lstm"], "lab_lag": 50,
-        "lab_seed": 0, "lab_hidden": 32, "lab_budget": 60.0, "lab_lr": 0.003, "lab_clip": 0.0,
+        "lab_seed": 0, "lab_hidden": 32, "lab_budget": 30.0, "lab_lr": 0.003, "lab_clip": 0.0,
         "lab_fbias": 3.0,
     },
     "2 · Phase diagram": {VIEW_KEY: "Phase diagram", "lab_phase_step": 0.1, "lab_phase_T": 30,

@@ -37,7 +37,7 @@ TASK_LABELS = {"adding": "Adding problem", "copy": "Remember the first token",
                "sentence": "Sentence acceptor (lecture)"}  # fmt: skip
 CELL_LABELS = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 DEFAULTS = {"lab_task": "adding", "lab_cells": ["elman", "lstm"], "lab_lag": 50, "lab_seed": 0,
-            "lab_hidden": 32, "lab_budget": 60.0, "lab_lr": 0.003, "lab_clip": 0.0,
+            "lab_hidden": 32, "lab_budget": 30.0, "lab_lr": 0.003, "lab_clip": 0.0,
             "lab_fbias": 3.0}  # fmt: skip
 
 
