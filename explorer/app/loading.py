@@ -7,13 +7,37 @@ import contextlib
 import streamlit as st
 
 import rnnviz
-from explorer.app import cache, messages
+from explorer.app import cache, controls, guidance, messages, url_state
 from explorer.app.controls import MAX_TOKENS, Settings
 
 SPINNER_MIN_STEPS = 40
 # The engine's own advice for a long text ("raise max_tokens") is for API users; here the cap is
 # the explorer's, so the message says that instead.
 TOO_LONG = f"The explorer reads at most {MAX_TOKENS:,} tokens; rnnviz.unroll in Python takes more."
+
+
+def open_page(title: str, guide: str, params) -> Settings:
+    """What every page starts with: its title, its reading guidance, the sidebar's settings, and
+    its own URL parameters read into the session."""
+    st.title(title)
+    guidance.show(guide)
+    settings = controls.current()
+    url_state.seed(params)
+    return settings
+
+
+def trace_page(title: str, guide: str, params, view) -> None:
+    """A page that draws one trace: open it, load the trace (or show why not), then view it."""
+    settings = open_page(title, guide, params)
+    trace = load_trace(settings)
+    if trace is not None:
+        view(settings, trace)
+
+
+def default_params(params, prefix: str = "") -> None:
+    """Give a view's widgets their defaults (prefixed keys when the lecture walk embeds the view)."""
+    for param in params:
+        st.session_state.setdefault(prefix + param.key, param.default)
 
 
 def load_trace(

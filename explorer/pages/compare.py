@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer.app import cache, charts, controls, exports, guidance, loading, messages, url_state
+from explorer.app import cache, charts, exports, loading, messages, url_state
 from explorer.app.controls import MAX_TOKENS, Settings
 from explorer.figures.compare import compare_figure
 from explorer.figures.states import state_heatmap_figure
@@ -17,11 +17,7 @@ CELL_NAMES = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 
 
 def render() -> None:
-    st.title("Elman, LSTM and GRU on the same sentence")
-    guidance.show("compare")
-    settings = controls.current()
-    url_state.seed(PARAMS)
-    view(settings)
+    view(loading.open_page("Elman, LSTM and GRU on the same sentence", "compare", PARAMS))
 
 
 def cell_config(settings: Settings, cell: str) -> dict:
@@ -35,8 +31,7 @@ def cell_config(settings: Settings, cell: str) -> dict:
 
 
 def view(settings: Settings, prefix: str = "") -> None:
-    for param in PARAMS:
-        st.session_state.setdefault(prefix + param.key, param.default)
+    loading.default_params(PARAMS, prefix)
     if settings.own_model:
         st.info(
             "Compare runs three cells with random weights of your model's sizes: your file holds "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 import rnnviz
-from explorer.app import charts, controls, exports, guidance, loading, messages, url_state
+from explorer.app import charts, exports, loading, messages, url_state
 from explorer.app.controls import MAX_TOKENS, Settings
 from explorer.figures.gradients import decay_readout, gradient_flow_figure, singular_values_figure
 
@@ -16,19 +16,11 @@ PARAMS = (
 
 
 def render() -> None:
-    st.title("Gradient flow back through time")
-    guidance.show("gradients")
-    settings = controls.current()
-    url_state.seed(PARAMS)
-    trace = loading.load_trace(settings)
-    if trace is None:
-        return
-    view(settings, trace)
+    loading.trace_page("Gradient flow back through time", "gradients", PARAMS, view)
 
 
 def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
-    for param in PARAMS:
-        st.session_state.setdefault(prefix + param.key, param.default)
+    loading.default_params(PARAMS, prefix)
     flow = trace.gradient_flow
     directions = flow["direction"].unique().tolist()
     for direction in directions:

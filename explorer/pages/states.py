@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz
-from explorer.app import charts, controls, exports, guidance, loading, url_state
+from explorer.app import charts, exports, loading, url_state
 from explorer.app.controls import MAX_LAYERS, MAX_TOKENS, Settings
 from explorer.figures.states import (
     gate_heatmaps_figure,
@@ -25,19 +25,11 @@ PARAMS = (
 
 
 def render() -> None:
-    st.title("States, gates and outputs")
-    guidance.show("states")
-    settings = controls.current()
-    url_state.seed(PARAMS)
-    trace = loading.load_trace(settings)
-    if trace is None:
-        return
-    view(settings, trace)
+    loading.trace_page("States, gates and outputs", "states", PARAMS, view)
 
 
 def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
-    for param in PARAMS:
-        st.session_state.setdefault(prefix + param.key, param.default)
+    loading.default_params(PARAMS, prefix)
     states = loading.load_frame("states", settings)
     gates = loading.load_frame("gates", settings)
     outputs = loading.load_frame("outputs", settings)

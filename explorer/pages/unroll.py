@@ -6,7 +6,7 @@ import networkx as nx
 import streamlit as st
 
 import rnnviz
-from explorer.app import cache, charts, controls, exports, guidance, loading, messages, url_state
+from explorer.app import cache, charts, exports, loading, messages, url_state
 from explorer.app.controls import MAX_TOKENS, Settings
 from explorer.figures import graph_figure, unroll_animation_figure
 from rnnviz.formula import nested_formula
@@ -27,20 +27,12 @@ PARAMS = (
 
 
 def render() -> None:
-    st.title("Unroll the recurrence")
-    guidance.show("unroll")
-    settings = controls.current()
-    url_state.seed(PARAMS)
-    trace = loading.load_trace(settings)
-    if trace is None:
-        return
-    view(settings, trace)
+    loading.trace_page("Unroll the recurrence", "unroll", PARAMS, view)
 
 
 def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
     """The graph with its controls; `prefix` keeps widget keys apart when the lecture reuses it."""
-    for param in PARAMS:
-        st.session_state.setdefault(prefix + param.key, param.default)
+    loading.default_params(PARAMS, prefix)
     left, middle, right = st.columns([3, 3, 4])
     left.segmented_control(
         "Graph level", LEVELS, key=prefix + "level", format_func=_level_label, required=True
