@@ -80,7 +80,8 @@ def ui_command(port: int, host: str, headless: bool = False) -> list[str]:
         )
     command = [sys.executable, "-m", "streamlit", "run", str(app)]
     command += ["--server.address", host, "--server.port", str(port)]
-    command += ["--browser.gatherUsageStats", "false"]
+    # No first-run e-mail prompt: it would wait on stdin before the server starts.
+    command += ["--browser.gatherUsageStats", "false", "--server.showEmailPrompt", "false"]
     if headless:
         command += ["--server.headless", "true"]
     return command
@@ -99,6 +100,8 @@ def run_ui(args: argparse.Namespace) -> int:
         return 2
     print(f"rnnviz ui: serving on http://{args.host}:{args.port} (Ctrl+C stops)", file=sys.stderr)
     sys.stderr.flush()
+    # From the repository root, so Streamlit reads .streamlit/config.toml (upload cap, theme).
+    os.chdir(app_script().parent)
     if os.name == "posix":
         # Become streamlit (no child process): Ctrl+C and kill reach the server itself.
         os.execv(command[0], command)
