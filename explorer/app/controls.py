@@ -6,21 +6,24 @@ Widgets get their values only through st.session_state (seeded from the URL), ne
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import streamlit as st
 
 from explorer.app import url_state
 from explorer.app.url_state import Param
-from rnnviz.config import ACTIVATIONS, CELLS, INITS, PATTERNS, TOKENIZERS
+from rnnviz.config import ACTIVATIONS, CELLS, DEFAULT_MAX_TOKENS, INITS, PATTERNS, TOKENIZERS
 
 # Dashboard caps: far below the engine's (1024 units, 8 layers) so a slider never freezes a lecture.
 # The engine itself accepts more from Python; docs/notes/app.md says so.
 MAX_HIDDEN = 256
 MAX_INPUT = 256
 MAX_LAYERS = 4
-MAX_TOKENS = 2000
-MAX_TEXT_CHARS = 20_000
+# Tokens per sentence: 2,000 by default; a room that wants whole documents sets RNNVIZ_MAX_TOKENS
+# (up to the engine's 10,000; pages draw long sentences windowed, decimated or sampled).
+MAX_TOKENS = max(1, min(int(os.environ.get("RNNVIZ_MAX_TOKENS") or 2000), DEFAULT_MAX_TOKENS))
+MAX_TEXT_CHARS = 10 * MAX_TOKENS
 MAX_SEED = 2**31 - 1
 
 PRESETS = {
