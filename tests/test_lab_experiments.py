@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 
 from rnnviz.lab.experiments import (
     EXPLODING_DEMO,
@@ -20,13 +19,8 @@ from rnnviz.lab.experiments import (
 )
 from rnnviz.lab.train import TrainConfig
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Training tests run on one torch thread (as the server and benchmarks do): faster on 2 cores.
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")

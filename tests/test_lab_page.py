@@ -4,18 +4,12 @@ with exports and the hand-over to the explorer, the presets' views and bad sweep
 from __future__ import annotations
 
 import pytest
-import torch
 from test_app_support import charts, heatmaps, open_app, texts
 
 from explorer.pages.lab import PRESETS
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Training tests run on one torch thread (as the server and benchmarks do): faster on 2 cores.
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def no_exception(at) -> None:

@@ -18,12 +18,8 @@ from rnnviz.lab.train import HISTORY_COLUMNS, TrainConfig, Trainer, train
 FAST = dict(eval_size=128, probe_size=4, hidden_size=16)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# Training tests run on one torch thread (as the server and benchmarks do): faster on 2 cores.
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def test_short_training_reduces_the_loss():
