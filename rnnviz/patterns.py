@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.inputs import class_id, embed
+from rnnviz.models import build_rnn, layer_weights
 
 START = "<s>"
 
@@ -39,6 +40,8 @@ class LossResult:
     direct_h: np.ndarray  # (T, K, H) dL/dh_t^(top) through O and the decoder, not through time
     direct_c: np.ndarray | None  # (T, K, H) LSTM encoder-decoder only
     decoder: dict[str, Any] | None
+    head_weight: np.ndarray  # (C, K*H) O's weight
+    head_bias: np.ndarray  # (C,)
 
 
 def make_head(config: UnrollConfig, salt: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
@@ -108,6 +111,8 @@ def attach_loss(config, tokens, top_h, top_c, targets=None) -> LossResult:
         direct_h=grads[0].numpy(),
         direct_c=grads[1].numpy() if c is not None else None,
         decoder=decoder,
+        head_weight=weight.numpy(),
+        head_bias=bias.numpy(),
     )
 
 
@@ -144,8 +149,6 @@ def _encoder_goal(config: UnrollConfig, size: int) -> torch.Tensor:
 
 def _run_decoder(config, tokens, h0, c0, targets):
     """Teacher-forced decoder of the same cell, one layer of size K*H, generating the reversed input."""
-    from rnnviz.models import build_rnn, layer_weights
-
     out_tokens = list(reversed(tokens)) if targets is None else [str(t) for t in targets]
     if not out_tokens:
         raise RnnvizError("The encoder-decoder needs at least one target token.")

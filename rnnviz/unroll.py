@@ -144,7 +144,6 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
     flow, layer_grads = _flow_frame(config, tokens, stacks, result)
     for text in problems:
         warnings.warn(text, NumericalWarning, stacklevel=3)
-    weight, bias = _head_arrays(config)
     return Trace(
         config=config,
         tokens=tuple(tokens),
@@ -157,8 +156,8 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
         gates=gates,
         preactivations=pre,
         outputs=result.outputs,
-        head_weight=weight,
-        head_bias=bias,
+        head_weight=result.head_weight,
+        head_bias=result.head_bias,
         targets=result.targets,
         loss=result.loss,
         loss_name=result.loss_name,
@@ -169,13 +168,6 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
         warnings=tuple(problems),
         _stacks=tuple(stacks),
     )
-
-
-def _head_arrays(config):
-    from rnnviz.patterns import make_head
-
-    weight, bias = make_head(config)
-    return weight.numpy(), bias.numpy()
 
 
 def _numerical_problems(states: np.ndarray) -> list[str]:
