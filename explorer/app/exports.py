@@ -53,31 +53,17 @@ def panel(
     """An "Export" expander with one download button per file; `name` prefixes file names."""
     with st.expander("Export", icon=":material/download:") as box:
         for label, frame in (frames or {}).items():
-            columns = st.columns(len(TABLE_FORMATS))
-            for column, (fmt, mime) in zip(columns, TABLE_FORMATS.items(), strict=True):
-                column.download_button(
-                    f"{label} table ({fmt.upper()})",
-                    data=_lazy(lambda f=frame, x=fmt: frame_to_bytes(f, x), f"the {fmt} table"),
-                    file_name=f"rnnviz-{name}-{_slug(label)}.{fmt}",
-                    mime=mime,
-                    on_click="ignore",
-                    key=f"dl-{name}-{_slug(label)}-{fmt}",
-                )
+            _buttons(name, label, "table", TABLE_FORMATS, lambda x, f=frame: frame_to_bytes(f, x))
         images = images_possible()
         for label, fig in (figures or {}).items():
-            columns = st.columns(len(FIGURE_FORMATS))
-            for column, (fmt, mime) in zip(columns, FIGURE_FORMATS.items(), strict=True):
-                no_browser = fmt != "html" and not images
-                column.download_button(
-                    f"{label} figure ({fmt.upper()})",
-                    data=_lazy(lambda f=fig, x=fmt: figure_to_bytes(f, x), f"the {fmt} figure"),
-                    file_name=f"rnnviz-{name}-{_slug(label)}.{fmt}",
-                    mime=mime,
-                    on_click="ignore",
-                    key=f"dl-{name}-{_slug(label)}-fig-{fmt}",
-                    disabled=no_browser,
-                    help="Needs Chromium on the server (kaleido)." if no_browser else None,
-                )
+            _buttons(
+                name,
+                label,
+                "figure",
+                FIGURE_FORMATS,
+                lambda x, f=fig: figure_to_bytes(f, x),
+                disabled={fmt for fmt in FIGURE_FORMATS if fmt != "html" and not images},
+            )
         if graph is not None:
             box.download_button(
                 "Graph (JSON, node-link)",
@@ -88,6 +74,30 @@ def panel(
                 key=f"dl-{name}-graph",
             )
         st.caption("Files are made when you click. The camera icon on a chart saves an SVG too.")
+
+
+def _buttons(
+    name: str,
+    label: str,
+    kind: str,
+    formats: dict[str, str],
+    make: Callable[[str], bytes],
+    disabled: set[str] = frozenset(),
+) -> None:
+    """One row of download buttons, one per format, for a table or a figure."""
+    key_kind = "" if kind == "table" else "fig-"
+    for column, (fmt, mime) in zip(st.columns(len(formats)), formats.items(), strict=True):
+        off = fmt in disabled
+        column.download_button(
+            f"{label} {kind} ({fmt.upper()})",
+            data=_lazy(lambda x=fmt: make(x), f"the {fmt} {kind}"),
+            file_name=f"rnnviz-{name}-{_slug(label)}.{fmt}",
+            mime=mime,
+            on_click="ignore",
+            key=f"dl-{name}-{_slug(label)}-{key_kind}{fmt}",
+            disabled=off,
+            help="Needs Chromium on the server (kaleido)." if off else None,
+        )
 
 
 def _slug(label: str) -> str:
