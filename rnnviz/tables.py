@@ -98,9 +98,8 @@ def decay_rate(trace: Trace, direction: str = "forward") -> float:
 
 
 def summary(trace: Trace) -> dict:
-    """Plain values describing a trace (for JSON output and headers)."""
+    """Plain values describing a trace beyond its config (for JSON output and headers)."""
     return {
-        "config": trace.config.to_dict(),
         "seq_len": trace.seq_len,
         "state_size": int(trace.states.shape[1]),
         "loss": trace.loss,
