@@ -40,10 +40,14 @@ def unroll(
     Cell and sizes come from `config`, then the keyword fields, then (overriding both) the shapes of a
     given `state_dict` or `rnn` module. Raises RnnvizError for bad input.
     """
+    if rnn is not None:
+        if not isinstance(rnn, torch.nn.RNN | torch.nn.LSTM | torch.nn.GRU):
+            raise RnnvizError("rnn must be a torch nn.RNN, nn.LSTM or nn.GRU.")
+        state_dict = rnn.state_dict()
     config = _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn)
     tokens, inputs = prepare_inputs(source, config)
     _check_budget(len(tokens), config)
-    module = _module(config, state_dict, rnn)
+    module = build_rnn(config) if state_dict is None else load_rnn(state_dict, config)
     # One BLAS thread: the work is thousands of small products, and OpenBLAS's threads spin
     # against each other on a busy 2-core machine (a 64×64 SVD went from 0.5 ms to 95 ms).
     with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, "blas"):
@@ -64,11 +68,7 @@ def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) ->
     if not isinstance(base, UnrollConfig):
         raise RnnvizError("config must be an rnnviz.UnrollConfig.")
     merged = {**base.to_dict(), **given, **fields}
-    if state_dict is not None or rnn is not None:
-        if rnn is not None:
-            if not isinstance(rnn, torch.nn.RNN | torch.nn.LSTM | torch.nn.GRU):
-                raise RnnvizError("rnn must be a torch nn.RNN, nn.LSTM or nn.GRU.")
-            state_dict = rnn.state_dict()
+    if state_dict is not None:
         shape = infer_config(state_dict)
         shape.pop("bias")
         if shape["cell"] == "elman" and rnn is not None and "activation" not in fields:
@@ -78,12 +78,6 @@ def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) ->
         return UnrollConfig(**merged).validate()
     except TypeError as exc:
         raise RnnvizError(f"Bad option: {exc}") from exc
-
-
-def _module(config: UnrollConfig, state_dict, rnn) -> torch.nn.Module:
-    if rnn is not None:
-        state_dict = rnn.state_dict()
-    return build_rnn(config) if state_dict is None else load_rnn(state_dict, config)
 
 
 def _check_budget(seq_len: int, config: UnrollConfig) -> None:
@@ -116,25 +110,19 @@ def _run_stacks(module, config: UnrollConfig, inputs: np.ndarray) -> list[Stack]
 def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> Trace:
     L = config.num_layers
     lstm = config.cell == "lstm"
-    h = np.stack(
-        [np.stack([s.runs[layer].h for s in stacks], 1) for layer in range(L)], 1
-    )  # (T,L,K,H)
-    c = (
-        np.stack([np.stack([s.runs[layer].c for s in stacks], 1) for layer in range(L)], 1)
-        if lstm
-        else None
-    )
-    gates = {
-        name: np.stack(
-            [np.stack([s.runs[layer].gates[name] for s in stacks], 1) for layer in range(L)], 1
+
+    def gather(field) -> np.ndarray:
+        """One per-run array (T, H) from every layer and direction: (T, L, K, H)."""
+        return np.stack(
+            [np.stack([field(s.runs[layer]) for s in stacks], 1) for layer in range(L)], 1
         )
-        for name in GATE_NAMES[config.cell]
+
+    h = gather(lambda run: run.h)
+    c = gather(lambda run: run.c) if lstm else None
+    gates = {
+        name: gather(lambda run, name=name: run.gates[name]) for name in GATE_NAMES[config.cell]
     }
-    pre = (
-        np.stack([np.stack([s.runs[layer].pre for s in stacks], 1) for layer in range(L)], 1)
-        if config.cell == "elman"
-        else None
-    )
+    pre = gather(lambda run: run.pre) if config.cell == "elman" else None
     per_layer = [s.runs[layer].state() for layer in range(L) for s in stacks]  # torch h_n order
     states = np.concatenate(per_layer, axis=1)  # (T, L*K*S)
     problems = _numerical_problems(states)
