@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from figure_cases import hostile_trace, sentence_trace, vanishing_trace
+from tests.support.figure_cases import hostile_trace, sentence_trace, vanishing_trace
 
 from explorer.figures import (
     compare_figure,

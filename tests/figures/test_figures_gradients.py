@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from figure_cases import floats, named, sentence_trace, vanishing_trace
+from tests.support.figure_cases import floats, named, sentence_trace, vanishing_trace
 
 import rnnviz
 from explorer.figures import (

@@ -7,7 +7,7 @@ own offline HTML export, so no app server is needed.
 from __future__ import annotations
 
 import pytest
-from figure_cases import hostile_trace, sentence_trace
+from tests.support.figure_cases import hostile_trace, sentence_trace
 
 from explorer.figures import figure_to_bytes, graph_figure, unroll_animation_figure
 from rnnviz.graph import build_graph

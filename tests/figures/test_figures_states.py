@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from figure_cases import HOSTILE_TOKENS, assert_no_markup_from, hostile_trace, sentence_trace
+from tests.support.figure_cases import HOSTILE_TOKENS, assert_no_markup_from, hostile_trace, sentence_trace
 
 import rnnviz
 from explorer.figures import gate_heatmaps_figure, outputs_heatmap_figure, state_heatmap_figure

@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 from streamlit.delta_generator import DeltaGenerator
-from test_app_support import open_app
+from tests.support.app_support import open_app
 
 import rnnviz
 from explorer.app import exports

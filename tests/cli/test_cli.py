@@ -17,7 +17,7 @@ import pytest
 from rnnviz.cli import app_script, main, ui_command
 from rnnviz.errors import RnnvizError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SENTENCE = "John lives in Salt Lake City"
 FLOW_COLUMNS = ["t", "token", "direction", "lag", "log10_grad_norm", "log10_jacobian_norm"]
 

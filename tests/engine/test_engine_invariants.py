@@ -10,7 +10,7 @@ import torch
 
 import rnnviz
 import rnnviz.tables
-from tests.reference import unroll_reference
+from tests.support.reference import unroll_reference
 
 WORDS = [f"w{i % 37}" for i in range(300)]
 

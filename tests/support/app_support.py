@@ -16,7 +16,7 @@ import numpy as np
 from streamlit.navigation.page import calc_hash
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "streamlit_app.py"
 PAGES = ("unroll", "states", "gradients", "compare", "patterns", "lecture", "model")
 TIMEOUT = 60

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_app_support import assert_clean, chart_fingerprint, chart_titles, heatmaps, open_app
+from tests.support.app_support import assert_clean, chart_fingerprint, chart_titles, heatmaps, open_app
 
 from explorer.app.controls import PRESETS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from test_app_support import assert_clean, charts, open_app, texts
+from tests.support.app_support import assert_clean, charts, open_app, texts
 
 LONG = " ".join(f"w{i % 50}" for i in range(300))
 

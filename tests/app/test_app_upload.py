@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from test_app_support import assert_clean, charts, heatmaps, open_app, texts
+from tests.support.app_support import assert_clean, charts, heatmaps, open_app, texts
 
 import rnnviz
 from explorer.app.upload import MAX_UPLOAD_BYTES

@@ -8,7 +8,7 @@ import pytest
 import rnnviz
 from rnnviz.errors import RnnvizError
 from rnnviz.graph import build_graph, rolled_graph, window_graph
-from tests.graph_cases import CELLS, PATTERNS, trace_of
+from tests.support.graph_cases import CELLS, PATTERNS, trace_of
 
 
 def _edges_of_kind(graph: nx.DiGraph, kind: str) -> list[tuple[str, str]]:

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 import pytest
-from figure_cases import (
+from tests.support.figure_cases import (
     HOSTILE_TOKENS,
     assert_no_markup_from,
     floats,

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import rnnviz
-from tests.reference import transfer_matrix, unroll_reference
+from tests.support.reference import transfer_matrix, unroll_reference
 
 SENTENCE = "John lives in Salt Lake City"
 CASES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_app_support import PAGES, assert_clean, chart_titles, charts, heatmaps, open_app, texts
+from tests.support.app_support import PAGES, assert_clean, chart_titles, charts, heatmaps, open_app, texts
 
 from rnnviz.config import CELLS, PATTERNS
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_app_support import assert_clean, charts, heatmaps, open_app, raw_texts, texts
+from tests.support.app_support import assert_clean, charts, heatmaps, open_app, raw_texts, texts
 
 from explorer.app.controls import MAX_TOKENS
 

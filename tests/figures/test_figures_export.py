@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 import pytest
-from figure_cases import sentence_trace
+from tests.support.figure_cases import sentence_trace
 
 from explorer.figures import figure_to_bytes, frame_to_bytes, gradient_flow_figure
 from explorer.figures.export import find_browser

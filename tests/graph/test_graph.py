@@ -22,7 +22,7 @@ from rnnviz.graph import (
     rolled_graph,
 )
 from rnnviz.graph_parts import EDGE_KINDS, NODE_ATTRS
-from tests.graph_cases import CELLS, PATTERNS, same_number, trace_of
+from tests.support.graph_cases import CELLS, PATTERNS, same_number, trace_of
 
 NODE_KINDS = {"x", "s", "h", "c", "gate", "preact", "y", "loss", "param"}
 

@@ -4,7 +4,7 @@ with exports and the hand-over to the explorer, the presets' views and bad sweep
 from __future__ import annotations
 
 import pytest
-from test_app_support import charts, heatmaps, open_app, texts
+from tests.support.app_support import charts, heatmaps, open_app, texts
 
 from explorer.pages.lab import PRESETS
 
