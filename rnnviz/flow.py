@@ -1,15 +1,16 @@
 """Gradient flow back through time, carried in log space so nothing underflows.
 
 For one direction the stacked state s_t = [s_t^(1); ...; s_t^(L)] obeys s_t = R(s_{t-1}, x_t).
-Walking from the last step back, two things ride the vector-Jacobian products of `cells.vjp`:
+Walking from the last step back, two things ride the vector-Jacobian products of `cells.vjp`, all
+rows of a step in one VJP:
 
 * the gradient g_t = dL/ds_t = (direct loss term at t) + g_{t+1} J_{t+1}, one row;
-* the transfer matrix P_t = ds_T/ds_t = P_{t+1} J_{t+1}, kept as rows m with P = Q m (see Transfer).
+* the transfer matrix P_t = ds_T/ds_t = P_{t+1} J_{t+1}.
 
-Both are renormalised every step and the log10 of the scale accumulated, so a norm of 10^-2000 comes out
-as -2000. P_t's singular directions below EPS_RANK * sigma_max are dropped: float64 already carries
-errors of that size in every direction of a plain product, and dropping them shrinks m from S×S to the
-few directions that survive (Lyapunov spectra spread fast), which is what makes long runs cheap.
+Both are split along the exact block structure of the J_t (`flow_blocks`): blocks never exchange
+gradient, so each carries its own log10 scale and a unit at 10^-900 next to one at 10^-3 is exact.
+Small blocks are explicit products (`flow_blocks.SmallBlocks`), large ones a few certified rows with a
+guarded truncation (`flow_rows.RowTransfer`). docs/engine-method.md gives the error bounds.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnnviz import flow_blocks
 from rnnviz.cells import LayerRun, vjp
-
-EPS_RANK = 1e-13
+from rnnviz.flow_blocks import SmallBlocks, find_blocks
+from rnnviz.flow_rows import RowTransfer, l2
 
 
 @dataclass
@@ -68,158 +70,185 @@ def chain_order(seq_len: int, direction: int) -> range:
     return range(seq_len - 1, -1, -1) if direction == 0 else range(seq_len)
 
 
-def l2(v: np.ndarray) -> float:
-    """L2 (Frobenius) norm; np.linalg.norm's dispatch costs more than the sum on these sizes."""
-    return math.sqrt(abs(float(np.vdot(v, v))))  # BLAS sets no FP flags: no errstate needed
+SEED = 20260101  # the probes and perturbations are random but the same on every run
 
 
-def log10_norm(v: np.ndarray) -> float:
-    n = l2(v)
-    if n == 0.0:
-        return -np.inf
-    return np.log10(n) if np.isfinite(n) else np.nan
+def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
+    """log10 norms along the chain. direct: (T, L*S) loss terms on each s_t. Rows in sentence order.
 
-
-def backward_flow(stack: Stack, direct: np.ndarray) -> dict[str, np.ndarray]:
-    """log10 norms along the chain. direct: (T, L*S) loss terms on each s_t. Rows in sentence order."""
+    Also "g_rows" (T, L*S) unit rows and "g_log10" (T,): dL/ds_t = g_rows[t] * 10**g_log10[t]
+    (rows of zeros where the gradient is exactly 0), and "stats" on how the transfer was carried.
+    """
     T, n = direct.shape
-    H, S = stack.hidden_size, stack.layer_state
-    grad, grad_h, grad_c = np.full(T, np.nan), np.full(T, np.nan), np.full(T, np.nan)
-    jac, fro = np.full(T, np.nan), np.full(T, np.nan)
-    per_layer = np.full((T, n // S, 3), np.nan)  # log10 norms of layer l's s, h, c gradient parts
-    h_cols = np.concatenate([np.arange(layer * S, layer * S + H) for layer in range(n // S)])
-    c_cols = np.setdiff1d(np.arange(n), h_cols)
-    g, g_log = np.zeros(n), -np.inf  # true gradient = g * 10**g_log
-    transfer = Transfer(n)
+    order = chain_order(T, stack.direction)
+    blocks = find_blocks(stack)
+    label = np.empty(n, dtype=np.int64)
+    for b, coords in enumerate(blocks):
+        label[coords] = b
+    small = [b for b, coords in enumerate(blocks) if len(coords) <= flow_blocks.SMALL_BLOCK]
+    large = [b for b, coords in enumerate(blocks) if len(coords) > flow_blocks.SMALL_BLOCK]
+    rng = np.random.default_rng(SEED)
+
+    def carry(dropped, position):
+        return _carry(stack, order, dropped, position)
+
+    smalls = SmallBlocks([blocks[b] for b in small], n) if small else None
+    rows = [RowTransfer(blocks[b], n, rng, carry) for b in large]
+    unit, scale = (
+        np.zeros((T, n)),
+        np.zeros((T, len(blocks))),
+    )  # dL/ds_t per block: unit * 10**scale
+    log_sigma, log_fro = np.zeros((T, len(blocks))), np.zeros((T, len(blocks)))
+    has_direct = np.any(direct != 0, axis=1)
+    g, g_log = np.zeros(n), np.full(len(blocks), -np.inf)
     previous = None
-    for t in chain_order(T, stack.direction):
+    for position, t in enumerate(order):
         if previous is not None:
-            both = stack.step_vjp(previous, np.vstack([g[None], transfer.rows]))  # all rows at once
-            g = both[0]
-            transfer.advance(both[1:])
-        g, g_log = _add_scaled(g, g_log, direct[t])
-        grad[t] = g_log + log10_norm(g)
-        grad_h[t] = g_log + log10_norm(g[h_cols])
-        grad_c[t] = g_log + log10_norm(g[c_cols]) if stack.cell == "lstm" else np.nan
-        jac[t], fro[t] = transfer.log10_norms()
-        if n == S:  # one layer: its parts are the whole
-            per_layer[t, 0] = grad[t], grad_h[t], grad_c[t]
-        else:
-            per_layer[t] = _layer_parts(g, g_log, S, H)
+            parts = [g[None]] + ([smalls.probes] if smalls else [])
+            parts += [p for rt in rows for p in (rt.rows, rt.probes)]
+            out = stack.step_vjp(previous, np.vstack(parts))  # every row of the step at once
+            g, g_log = _renormalise(out[0], g_log, label)
+            at = 1
+            if smalls:
+                smalls.advance(out[1 : 1 + smalls.k])
+                at += smalls.k
+            for rt in rows:
+                r, p = rt.rows.shape[0], rt.probes.shape[0]
+                rt.advance(position, out[at : at + r], out[at + r : at + r + p])
+                at += r + p
+        if has_direct[t]:
+            g, g_log = _add_direct(g, g_log, direct[t], label)
+        unit[t], scale[t] = g, g_log
+        if smalls:
+            log_sigma[t, small], log_fro[t, small] = smalls.log_sigma, smalls.log_fro
+        for b, rt in zip(large, rows, strict=True):
+            log_sigma[t, b], log_fro[t, b] = rt.log_sigma, rt.log_fro
         previous = t
+    columns = _gradient_columns(unit, scale, label, stack)
+    columns["log10_jacobian_norm"] = _combine(log_sigma, "max")
+    columns["log10_jacobian_frobenius"] = _combine(log_fro, "fro")
+    columns["stats"] = {
+        "block_sizes": [len(c) for c in blocks],
+        **{k: sum(rt.stats[k] for rt in rows) for k in ("certified", "exact", "recoveries")},
+        "max_rows": max((rt.stats["max_rows"] for rt in rows), default=0),
+    }
+    return columns
+
+
+def _carry(stack: Stack, order: range, dropped, position: int) -> tuple[np.ndarray, float]:
+    """Dropped row sets [(position, rows, log10)] carried exactly by VJPs to `position`, joined."""
+    n = stack.layer_state * len(stack.runs)
+    rows, log = np.zeros((0, n)), -math.inf
+    start = min(p for p, _, _ in dropped)
+    for q in range(start, position + 1):
+        if q > start and rows.shape[0]:
+            rows = stack.step_vjp(order[q - 1], rows)
+            size = l2(rows)
+            if size == 0.0 or not math.isfinite(size):
+                rows, log = rows[:0], (-math.inf if size == 0.0 else math.nan)
+                if math.isnan(log):
+                    return rows, log
+            else:
+                rows, log = rows / size, log + math.log10(size)
+        for p, extra, extra_log in dropped:
+            if p == q:
+                top = max(log, extra_log)
+                rows = np.vstack([rows * 10.0 ** (log - top), extra * 10.0 ** (extra_log - top)])
+                log = top
+    return rows, log
+
+
+def _block_norms(v: np.ndarray, label: np.ndarray, count: int) -> np.ndarray:
+    """L2 norm of each block's part of v, with no under/overflow of the squares."""
+    sq = np.bincount(label, weights=v * v, minlength=count)
+    if ((sq > 1e-290) & (sq < 1e290)).all():
+        return np.sqrt(sq)
+    top = np.zeros(count)
+    np.maximum.at(top, label, np.abs(v))  # rare: entries near the ends of the float64 range
+    safe = np.where((top > 0) & np.isfinite(top), top, 1.0)
+    w = v / safe[label]
+    norms = safe * np.sqrt(np.bincount(label, weights=w * w, minlength=count))
+    return np.where(np.isfinite(top), norms, top)
+
+
+def _renormalise(v: np.ndarray, log: np.ndarray, label: np.ndarray):
+    """Each block of v to unit norm, its log10 scale accumulated; exact zeros give -inf, inf/NaN NaN."""
+    norms = _block_norms(v, label, log.size)
+    good = (norms > 0) & np.isfinite(norms)
+    safe = np.where(good, norms, 1.0)
+    v = np.where(good[label], v / safe[label], 0.0)  # a NaN block must not leak through 0 * NaN
+    new = log + np.log10(safe)
+    new[norms == 0] = -np.inf
+    new[~np.isfinite(norms)] = np.nan
+    return v, new
+
+
+def _add_direct(v: np.ndarray, log: np.ndarray, extra: np.ndarray, label: np.ndarray):
+    """(v * 10**log + extra) block by block, each scaled to the larger so 10**big is never formed."""
+    extra_norm = _block_norms(extra, label, log.size)
+    with np.errstate(divide="ignore"):
+        extra_log = np.log10(extra_norm)
+    top = np.maximum(log, extra_log)
+    finite = np.isfinite(top)
+    own = np.where(finite & (log > -np.inf), 10.0 ** (log - np.where(finite, top, 0.0)), 0.0)
+    add = np.where(finite & (extra_norm > 0), 10.0 ** (extra_log - np.where(finite, top, 0.0)), 0.0)
+    safe = np.where(extra_norm > 0, extra_norm, 1.0)
+    total = v * own[label] + (extra / safe[label]) * add[label]
+    new, new_log = _renormalise(total, np.where(finite, top, log), label)
+    return new, np.where(np.isnan(top), np.nan, new_log)
+
+
+def _group_log10(coord_log: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """log10 of the L2 norm over columns `cols` of rows given as per-entry log10 |value|. (T,)"""
+    x = coord_log[:, cols]
+    top = x.max(axis=1)
+    base = np.where(np.isfinite(top), top, 0.0)
+    total = np.sum(10.0 ** (2.0 * (x - base[:, None])), axis=1)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(top), base + 0.5 * np.log10(total), top)
+
+
+def _gradient_columns(unit: np.ndarray, scale: np.ndarray, label: np.ndarray, stack: Stack) -> dict:
+    """Norms of dL/ds_t and its parts from the per-block rows, and the rows themselves."""
+    T, n = unit.shape
+    H, S = stack.hidden_size, stack.layer_state
+    L = n // S
+    with np.errstate(divide="ignore"):
+        coord_log = np.log10(np.abs(unit)) + scale[:, label]  # log10 |dL/ds_t| entry by entry
+    grad = _group_log10(coord_log, np.arange(n))
+    h_cols = np.concatenate([np.arange(layer * S, layer * S + H) for layer in range(L)])
+    c_cols = np.setdiff1d(np.arange(n), h_cols)
+    per_layer = np.full((T, L, 3), np.nan)
+    for layer in range(L):
+        per_layer[:, layer, 0] = _group_log10(coord_log, np.arange(layer * S, (layer + 1) * S))
+        per_layer[:, layer, 1] = _group_log10(coord_log, np.arange(layer * S, layer * S + H))
+        if S > H:
+            per_layer[:, layer, 2] = _group_log10(
+                coord_log, np.arange(layer * S + H, (layer + 1) * S)
+            )
+    base = np.where(np.isfinite(grad), grad, 0.0)
+    g_rows = np.sign(unit) * 10.0 ** (coord_log - base[:, None])
+    g_rows[~np.isfinite(grad)] = 0.0
+    g_rows[np.isnan(grad)] = np.nan
     return {
         "per_layer": per_layer,
         "log10_grad_norm": grad,
-        "log10_grad_h": grad_h,
-        "log10_grad_c": grad_c,
-        "log10_jacobian_norm": jac,
-        "log10_jacobian_frobenius": fro,
+        "log10_grad_h": _group_log10(coord_log, h_cols),
+        "log10_grad_c": _group_log10(coord_log, c_cols) if S > H else np.full(T, np.nan),
+        "g_rows": g_rows,
+        "g_log10": grad,
     }
 
 
-def _layer_parts(g: np.ndarray, g_log: float, S: int, H: int) -> np.ndarray:
-    """log10 norms of each layer's s, h and c parts of a gradient row. (L, 3)"""
-    out = np.full((len(g) // S, 3), np.nan)
-    for layer, block in enumerate(g.reshape(-1, S)):
-        out[layer, 0] = g_log + log10_norm(block)
-        out[layer, 1] = g_log + log10_norm(block[:H])
-        if S > H:
-            out[layer, 2] = g_log + log10_norm(block[H:])
-    return out
-
-
-def _add_scaled(v: np.ndarray, log: float, extra: np.ndarray) -> tuple[np.ndarray, float]:
-    """(v * 10**log + extra) as a unit-norm vector and its log10 scale."""
-    extra_log = log10_norm(extra)
-    if np.isnan(log) or np.isnan(extra_log):
-        return np.full_like(v, np.nan), np.nan
-    if extra_log == -np.inf:  # nothing to add
-        total, top = v, log
-    elif log == -np.inf:
-        total, top = extra / l2(extra), extra_log
-    else:  # both scaled relative to the larger, so neither 10**log nor 10**-log is ever formed
-        top = max(log, extra_log)
-        total = v * 10.0 ** (log - top) + (extra / l2(extra)) * 10.0 ** (extra_log - top)
-    size = l2(total)
-    if size == 0.0:
-        return total, -np.inf
-    if not np.isfinite(size):
-        return np.full_like(v, np.nan), np.nan
-    return total / size, top + np.log10(size)
-
-
-class Transfer:
-    """P_t = ds_T/ds_t as rows m with P = Q @ m * 10**log (Q orthonormal columns, never formed).
-
-    Each step: m <- m J (the VJP), rescale to unit Frobenius norm (exact and cheap), and find sigma_max
-    by power iteration on m m^T warm-started from the last step's top left singular vector (the left
-    singular vectors of J_T ... J_{t+1} settle as t moves back, so 1-3 iterations usually suffice).
-    Every RESVD steps, or when the iteration is slow, a full SVD re-diagonalises m and drops the
-    directions below EPS_RANK * sigma_max.
-    """
-
-    RESVD = 16
-    MAX_POWER_STEPS = 100  # each costs 2 matrix-vector products; an SVD costs ~100 of them
-
-    def __init__(self, n: int):
-        self.rows = np.eye(n)  # (r, n)
-        self.log = 0.0
-        self.log_fro = 0.5 * np.log10(n)
-        self.sigma = 1.0  # sigma_max(rows)
-        self.u = np.eye(n, 1)[:, 0]  # top left singular vector of rows
-        self.steps = 0
-
-    def log10_norms(self) -> tuple[float, float]:
-        if np.isnan(self.log):
-            return np.nan, np.nan
-        if self.rows.shape[0] == 0 or self.sigma == 0.0:
-            return -np.inf, -np.inf
-        return self.log + np.log10(self.sigma), self.log_fro
-
-    def advance(self, rows: np.ndarray) -> None:
-        self.steps += 1
-        fro = l2(rows)
-        if not np.isfinite(fro) or fro == 0.0:
-            self._dead(fro)
-            return
-        self.rows = rows / fro
-        self.log += np.log10(fro)
-        self.log_fro = self.log
-        if self.steps % self.RESVD == 0 or not self._power_iteration():
-            self._resvd()
-
-    def _power_iteration(self) -> bool:
-        u, sigma = self.u, 0.0
-        for _ in range(self.MAX_POWER_STEPS):
-            w = self.rows.T @ u  # (n,)
-            new = l2(w)  # a lower bound on sigma_max that rises to it
-            v = self.rows @ w
-            size = l2(v)
-            if size == 0.0:
-                return False
-            u = v / size
-            if new - sigma <= 1e-15 * new:
-                self.u, self.sigma = u, new
-                return True
-            sigma = new
-        return False
-
-    def _resvd(self) -> None:
-        _, sv, vt = np.linalg.svd(self.rows, full_matrices=False)
-        keep = sv > sv[0] * EPS_RANK
-        # Scale is carried in log: rows become Sigma V^T / sigma_max, whose top left vector is e_1.
-        self.rows = (sv[keep, None] / sv[0]) * vt[keep]
-        self.log += np.log10(sv[0])
-        self.log_fro = self.log + 0.5 * np.log10(np.sum((sv[keep] / sv[0]) ** 2))
-        self.sigma = 1.0
-        self.u = np.eye(self.rows.shape[0], 1)[:, 0]
-
-    def _dead(self, fro: float) -> None:
-        """The product became exactly 0 (-inf from now on) or NaN/inf (NaN from now on)."""
-        self.rows = np.zeros((0, self.rows.shape[1]))
-        if fro != 0.0:
-            self.log = self.log_fro = np.nan
-            self.sigma = np.nan
+def _combine(per_block: np.ndarray, how: str) -> np.ndarray:
+    """Per-block log10 norms (T, B) -> the whole matrix's: max (spectral) or root sum of squares."""
+    top = per_block.max(axis=1)
+    if how == "max":
+        return top
+    base = np.where(np.isfinite(top), top, 0.0)
+    total = np.sum(10.0 ** (2.0 * (per_block - base[:, None])), axis=1)
+    with np.errstate(divide="ignore"):
+        return np.where(np.isfinite(top), base + 0.5 * np.log10(total), top)
 
 
 def cumulative_log10_forget(forget: np.ndarray, direction: int) -> np.ndarray:
