@@ -31,14 +31,26 @@ ACTIVATION = {
 }
 
 
+def tanh_slope(a: np.ndarray) -> np.ndarray:
+    """1 - tanh(a)^2 = sech(a)^2 from a itself: 1 - h*h is 0 once tanh(a) rounds to 1 (|a| > 19),
+    while the true slope 4 e^{-2|a|} is representable down to |a| ~ 370."""
+    e = np.exp(-2.0 * np.abs(a))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def sigmoid_slope(a: np.ndarray) -> np.ndarray:
+    """sig(a) sig(-a): 1 - sig(a) from sig(-a), not by subtraction (which rounds to 0 for a > 37)."""
+    return sigmoid(a) * sigmoid(-a)
+
+
 def activation_slope(name: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
-    """phi'(a) from the pre-activation a and h = phi(a)."""
+    """phi'(a) from the pre-activation a (h = phi(a) is not used: it has lost the tail)."""
     if name == "tanh":
-        return 1.0 - h * h
+        return tanh_slope(a)
     if name == "relu":
         return (a > 0).astype(np.float64)
     if name == "sigmoid":
-        return h * (1.0 - h)
+        return sigmoid_slope(a)
     return np.ones_like(a)
 
 
@@ -53,6 +65,8 @@ class LayerRun:
     gates: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (T, H)
     pre: np.ndarray | None = None  # (T, H) Elman pre-activation a_t
     hn: np.ndarray | None = None  # (T, H) GRU W_hn h_{t-1} + b_hn
+    gate_pre: np.ndarray | None = None  # (T, G*H) LSTM/GRU gate pre-activations (GRU: n's inner)
+    _factors: dict | None = None  # the VJP's elementwise factors for all t, made on first use
 
     def state(self) -> np.ndarray:
         """s_t rows: h, or [h; c] for LSTM. (T, S)"""
@@ -78,60 +92,91 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
         c = np.zeros(H)
         cs, c_prev = np.empty((T, H)), np.empty((T, H))
         gates = {k: np.empty((T, H)) for k in "ifgo"}
+        zs = np.empty((T, 4 * H))
         for t in order:
             h_prev[t], c_prev[t] = h, c
-            z = proj[t] + b_hh + w_hh @ h  # (4H,) gate pre-activations, torch order i f g o
+            z = zs[t] = proj[t] + b_hh + w_hh @ h  # (4H,) gate pre-activations, torch order i f g o
             i, f = sigmoid(z[:H]), sigmoid(z[H : 2 * H])
             g, o = np.tanh(z[2 * H : 3 * H]), sigmoid(z[3 * H :])
             c = cs[t] = f * c + i * g
             h = hs[t] = o * np.tanh(c)
             gates["i"][t], gates["f"][t], gates["g"][t], gates["o"][t] = i, f, g, o
-        return LayerRun(h=hs, h_prev=h_prev, c=cs, c_prev=c_prev, gates=gates)
+        return LayerRun(h=hs, h_prev=h_prev, c=cs, c_prev=c_prev, gates=gates, gate_pre=zs)
     gates = {k: np.empty((T, H)) for k in "rzn"}
-    hn_all = np.empty((T, H))
+    hn_all, zs = np.empty((T, H)), np.empty((T, 3 * H))
     for t in order:
         h_prev[t] = h
         hh = w_hh @ h + b_hh  # (3H,)
-        r = sigmoid(proj[t, :H] + hh[:H])
-        z = sigmoid(proj[t, H : 2 * H] + hh[H : 2 * H])
-        n = np.tanh(proj[t, 2 * H :] + r * hh[2 * H :])
+        zs[t, :H] = proj[t, :H] + hh[:H]
+        zs[t, H : 2 * H] = proj[t, H : 2 * H] + hh[H : 2 * H]
+        r, z = sigmoid(zs[t, :H]), sigmoid(zs[t, H : 2 * H])
+        zs[t, 2 * H :] = proj[t, 2 * H :] + r * hh[2 * H :]
+        n = np.tanh(zs[t, 2 * H :])
         h = hs[t] = (1.0 - z) * n + z * h
         gates["r"][t], gates["z"][t], gates["n"][t], hn_all[t] = r, z, n, hh[2 * H :]
-    return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all)
+    return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all, gate_pre=zs)
+
+
+def vjp_factors(cell: str, run: LayerRun, activation: str) -> dict:
+    """Every elementwise factor of the VJP for all t at once (T, ·), each derivative taken from its
+    pre-activation so saturated units keep their true (tiny) slope instead of rounding to 0."""
+    if run._factors is not None:
+        return run._factors
+    H = run.h.shape[1]
+    if cell == "elman":
+        out = {"slope": activation_slope(activation, run.pre, run.h)}
+    elif cell == "lstm":
+        g, z = run.gates, run.gate_pre
+        i, f, gg, o = g["i"], g["f"], g["g"], g["o"]
+        tc = np.tanh(run.c)
+        out = {
+            "h_to_c": o * tanh_slope(run.c),  # dc_t += dh_t * o * tanh'(c_t)
+            "dc": np.concatenate(  # dz's i, f, g parts are dc_t times these
+                [
+                    gg * sigmoid_slope(z[:, :H]),
+                    run.c_prev * sigmoid_slope(z[:, H : 2 * H]),
+                    i * tanh_slope(z[:, 2 * H : 3 * H]),
+                ],
+                axis=1,
+            ),
+            "dh": tc * sigmoid_slope(z[:, 3 * H :]),  # dz's o part is dh_t times this
+            "f": f,
+        }
+    else:
+        g, z = run.gates, run.gate_pre
+        one_minus_z = sigmoid(-z[:, H : 2 * H])  # 1 - z without the subtraction
+        dn = one_minus_z * tanh_slope(z[:, 2 * H :])
+        out = {
+            "dn": dn,
+            "dz": (run.h_prev - g["n"]) * sigmoid_slope(z[:, H : 2 * H]),
+            "dr": dn * run.hn * sigmoid_slope(z[:, :H]),
+            "r": g["r"],
+            "z": g["z"],
+        }
+    run._factors = out
+    return out
 
 
 def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: str, to_input=True):
     """Pull cotangent rows cot (r, S) on s_t back: returns (rows on s_{t-1} (r, S), on the input).
     to_input=False skips the rows on the input (None): the bottom layer's are never used."""
     H = w["w_hh"].shape[1]
+    k = vjp_factors(cell, run, activation)
 
     def on_input(rows: np.ndarray) -> np.ndarray | None:
         return rows @ w["w_ih"] if to_input else None
 
     if cell == "elman":
-        slope = activation_slope(activation, run.pre[t], run.h[t])
-        da = cot * slope  # (r, H)
+        da = cot * k["slope"][t]  # (r, H)
         return da @ w["w_hh"], on_input(da)
     if cell == "lstm":
-        g = run.gates
-        i, f, gg, o = g["i"][t], g["f"][t], g["g"][t], g["o"][t]
-        tc = np.tanh(run.c[t])
-        dh, dc = cot[:, :H], cot[:, H:]
-        dc = dc + dh * o * (1.0 - tc * tc)  # total cotangent on c_t
-        dz = np.concatenate(
-            [
-                dc * gg * i * (1.0 - i),  # through i
-                dc * run.c_prev[t] * f * (1.0 - f),  # through f
-                dc * i * (1.0 - gg * gg),  # through g
-                dh * tc * o * (1.0 - o),  # through o
-            ],
-            axis=1,
-        )  # (r, 4H)
-        d_prev = np.concatenate([dz @ w["w_hh"], dc * f], axis=1)
+        dh = cot[:, :H]
+        dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
+        dz = np.concatenate([np.tile(dc, 3) * k["dc"][t], dh * k["dh"][t]], axis=1)  # (r, 4H)
+        d_prev = np.concatenate([dz @ w["w_hh"], dc * k["f"][t]], axis=1)
         return d_prev, on_input(dz)
-    r, z, n = run.gates["r"][t], run.gates["z"][t], run.gates["n"][t]
-    dn = cot * (1.0 - z) * (1.0 - n * n)  # on n's pre-activation
-    dz = cot * (run.h_prev[t] - n) * z * (1.0 - z)
-    dr = dn * run.hn[t] * r * (1.0 - r)
-    d_prev = cot * z + np.concatenate([dr, dz, dn * r], axis=1) @ w["w_hh"]
+    dn = cot * k["dn"][t]  # on n's pre-activation
+    dz = cot * k["dz"][t]
+    dr = cot * k["dr"][t]
+    d_prev = cot * k["z"][t] + np.concatenate([dr, dz, dn * k["r"][t]], axis=1) @ w["w_hh"]
     return d_prev, on_input(np.concatenate([dr, dz, dn], axis=1))

@@ -31,15 +31,15 @@ def structural_pattern(stack) -> np.ndarray:
     from rnnviz.flow import Stack  # the stack type lives with the chain that uses it
 
     H = stack.hidden_size
-    half, one = np.full((1, H), 0.5), np.ones((1, H))
+    half = np.full((1, H), 0.5)
     weights = [{k: (v != 0).astype(np.float64) for k, v in w.items()} for w in stack.weights]
-    # All factors positive: tanh slope 1 - h^2 = 3/4, sigmoid slope h(1-h) = 1/4, relu slope 1 (a>0);
-    # LSTM gates and c in (0, 1); GRU h_prev - n = 1/2 and W_hn h + b_hn = 1/2.
-    gates = {"elman": {}, "lstm": dict.fromkeys("ifgo", half), "gru": dict.fromkeys("rzn", half)}
-    run = LayerRun(
-        h=half, h_prev=one, c=half if stack.cell == "lstm" else None, c_prev=half,
-        gates=gates[stack.cell], pre=one, hn=half,
-    )  # fmt: skip
+    # Every elementwise factor of the VJP (slopes, gates, c_{t-1}, h_{t-1} - n, ...) set positive.
+    factors = {
+        "elman": {"slope": half},
+        "lstm": {"h_to_c": half, "dc": np.full((1, 3 * H), 0.5), "dh": half, "f": half},
+        "gru": dict.fromkeys(("dn", "dz", "dr", "r", "z"), half),
+    }[stack.cell]
+    run = LayerRun(h=half, h_prev=half, _factors=factors)
     positive = Stack(
         stack.cell, stack.activation, weights, [run] * len(stack.runs), stack.direction, H
     )

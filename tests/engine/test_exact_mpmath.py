@@ -19,7 +19,7 @@ import torch
 import rnnviz
 from rnnviz import flow_blocks, flow_rows
 from tests.support import mp_oracle
-from tests.support.reference import step, torch_cells
+from tests.support.reference import step, torch_cells, unroll_reference
 
 TOL = 1e-6  # decades
 SENTENCE = "John lives in Salt Lake City"
@@ -70,7 +70,8 @@ def _close(actual, expected, what):
     actual, expected = np.asarray(actual, float), np.asarray(expected, float)
     same_inf = np.isinf(expected) & (actual == expected)
     both_nan = np.isnan(expected) & np.isnan(actual)
-    ok = same_inf | both_nan | (np.abs(actual - expected) <= TOL)
+    with np.errstate(invalid="ignore"):  # inf - inf where both are -inf: handled by same_inf
+        ok = same_inf | both_nan | (np.abs(actual - expected) <= TOL)
     assert ok.all(), (
         f"{what}: rows {np.flatnonzero(~ok)[:8]} engine {actual[~ok][:4]} exact {expected[~ok][:4]}"
     )
@@ -133,18 +134,18 @@ def test_documented_relations_hold():
 
 
 def _guard_case():
-    """Two tanh units with a 1e-30 coupling: inputs saturate unit 2 for the last 20 steps (its
-    direction is dropped), then unit 1 for the 30 before (the dropped direction becomes the top)."""
+    """Two tanh units coupled by 1e-250 (one block): unit 2 is saturated (slope ~1e-10) for the last
+    20 steps, so its direction is dropped at the 16th step back (at ~1e-157, far above the coupling's
+    leak), then unit 1 for 30 steps before, so the dropped direction becomes the largest again."""
     H = 2
     sd = {
         "weight_ih_l0": torch.eye(H, dtype=torch.float64),
-        "weight_hh_l0": torch.tensor([[0.5, 1e-30], [1e-30, 0.5]], dtype=torch.float64),
+        "weight_hh_l0": torch.tensor([[0.5, 1e-250], [1e-250, 0.5]], dtype=torch.float64),
         "bias_ih_l0": torch.zeros(H, dtype=torch.float64),
         "bias_hh_l0": torch.zeros(H, dtype=torch.float64),
     }
-    x = np.zeros((60, H))
-    x[:10] = 0.1
-    x[10:40, 0] = 12.0  # unit 1 saturated: slope ~ 1e-10
+    x = np.full((60, H), 0.1)
+    x[10:40, 0] = 12.0
     x[40:, 1] = 12.0
     return x, sd
 
@@ -197,3 +198,26 @@ def test_oracle_jacobians_match_autograd(case):
             ).numpy()
             exact = mp_oracle.stack_jacobian(trace, d, t).astype(float)
             np.testing.assert_allclose(exact, auto, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        dict(cell="lstm", pattern="encoder", bidirectional=True),
+        dict(cell="gru", pattern="encoder", num_layers=2),
+        dict(cell="lstm", pattern="encoder-decoder", bidirectional=True, num_layers=2),
+        dict(cell="elman", pattern="encoder-decoder"),
+        dict(cell="gru", pattern="encoder-decoder"),
+    ],
+    ids=lambda c: "-".join(map(str, c.values())),
+)
+def test_encoder_losses_match_float64_autograd(case):
+    """The float64 autograd reference (torch cells, whole graph) for the encoder patterns."""
+    trace = rnnviz.unroll(SENTENCE, hidden_size=3, input_size=3, **case)
+    values, grads, loss = unroll_reference(trace)
+    assert trace.loss == pytest.approx(loss, rel=1e-12)
+    for d in range(trace.num_directions):
+        with np.errstate(divide="ignore"):
+            expected = np.log10(np.linalg.norm(grads[d], axis=1))
+        flow = trace.flow(("forward", "backward")[d])
+        np.testing.assert_allclose(flow["log10_grad_norm"], expected, atol=1e-9)

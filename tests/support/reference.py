@@ -90,26 +90,82 @@ def unroll_reference(trace):
             for t in range(T)
         ]
     )  # (T, K, H)
-    loss = pattern_loss(trace, top_h)
+    top_c = None
+    if cfg.cell == "lstm":
+        top_c = torch.stack(
+            [
+                torch.stack([states[d][t][(L - 1) * S + H : L * S] for d in range(K)])
+                for t in range(T)
+            ]
+        )
+    loss = pattern_loss(trace, top_h, top_c)
     loss.backward()
     grads = [np.stack([s.grad.numpy() for s in seq]) for seq in leaves]  # per direction (T, L*S)
     values = [np.stack([s.detach().numpy() for s in seq]) for seq in states]
     return values, grads, float(loss.detach())
 
 
-def pattern_loss(trace, top_h):
+def pattern_loss(trace, top_h, top_c=None):
     cfg = trace.config
     T, K, H = top_h.shape
     logits = top_h.reshape(T, K * H) @ torch.tensor(trace.head_weight).T + torch.tensor(
         trace.head_bias
     )
+    final = torch.cat([top_h[-1, 0]] + ([top_h[0, 1]] if K == 2 else []))  # e: both final states
     if cfg.pattern == "acceptor":  # O of [h_fwd at T; h_bwd at 1]: each direction's final state
-        final = torch.cat([top_h[-1, 0]] + ([top_h[0, 1]] if K == 2 else []))
         logits = final[None] @ torch.tensor(trace.head_weight).T + torch.tensor(trace.head_bias)
         return F.cross_entropy(logits, torch.tensor(trace.targets), reduction="sum")
     if cfg.pattern == "transducer":
         return F.cross_entropy(logits, torch.tensor(trace.targets), reduction="sum")
-    raise NotImplementedError(cfg.pattern)
+    if cfg.pattern == "encoder":  # 1/2 ||e - goal||^2, the goal drawn as the README documents
+        gen = torch.Generator().manual_seed(cfg.seed * 1009 + 2)
+        goal = torch.rand(K * H, dtype=torch.float64, generator=gen) * 1.6 - 0.8
+        return 0.5 * ((final - goal) ** 2).sum()
+    c0 = None
+    if top_c is not None:
+        c0 = torch.cat([top_c[-1, 0]] + ([top_c[0, 1]] if K == 2 else []))
+    return decoder_loss(trace, final, c0)
+
+
+def decoder_loss(trace, h0, c0):
+    """The encoder-decoder's loss: torch's own cell, teacher forced on trace.decoder's inputs."""
+    from rnnviz.config import UnrollConfig
+    from rnnviz.models import build_rnn
+    from rnnviz.patterns import make_head
+
+    cfg = trace.config
+    dec_cfg = UnrollConfig(
+        cell=cfg.cell,
+        hidden_size=h0.shape[0],
+        input_size=cfg.input_size,
+        activation=cfg.activation,
+        seed=cfg.seed + 1,
+        output_size=cfg.output_size,
+        init=cfg.init if cfg.init != "identity" or cfg.cell == "elman" else "default",
+        forget_bias=cfg.forget_bias,
+    ).validate()
+    rnn = build_rnn(dec_cfg)  # only the decoder's weights come from rnnviz
+    kwargs = {"nonlinearity": cfg.activation} if cfg.cell == "elman" else {}
+    if cfg.cell == "elman" and cfg.activation not in ("tanh", "relu"):
+        raise NotImplementedError(f"no torch cell for activation {cfg.activation}")
+    cell = CELL_CLASS[cfg.cell](cfg.input_size, h0.shape[0], dtype=torch.float64, **kwargs)
+    cell.load_state_dict(
+        {
+            name: getattr(rnn, name + "_l0").detach().double().clone()
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+        }
+    )
+    weight, bias = make_head(dec_cfg, salt=3)
+    h, c = h0[None], (c0[None] if c0 is not None else None)
+    logits = []
+    for x in torch.tensor(trace.decoder["inputs"]):
+        if c is not None:
+            h, c = cell(x[None], (h, c))
+        else:
+            h = cell(x[None], h)
+        logits.append(h[0] @ weight.T + bias)
+    labels = torch.tensor(trace.decoder["targets"])
+    return F.cross_entropy(torch.stack(logits), labels, reduction="sum")
 
 
 def transfer_matrix(trace, t: int, d: int = 0) -> np.ndarray:
