@@ -1,4 +1,4 @@
-"""Full trace vs the naive way, T in {50, 1000, 10000}, H = 128, Elman and LSTM.
+"""Full trace vs the naive way, T in {50, 1000, 10000}, H = 128, Elman, LSTM and GRU.
 
 The naive way: a float32 loop over torch's cell with retain_grad on every h_t and one backward. It
 yields only ||dL/dh_t|| and underflows to 0 after a few dozen Elman steps. The full trace:
@@ -6,7 +6,7 @@ rnnviz.unroll, float64, every gradient_flow column (grad norms, spectral and Fro
 ds_T/ds_t, Pascanu's bound / forget-gate product) in log space; per-step singular values are lazy
 and timed apart. Each measurement runs in its own process, so its peak RSS is its own.
 
-    .venv/bin/python benchmarks/engine_trace.py            # all cases (about 2 minutes)
+    .venv/bin/python benchmarks/engine_trace.py            # all cases (about 3 minutes)
     .venv/bin/python benchmarks/engine_trace.py --quick    # T in {50, 1000}
 """
 
@@ -27,7 +27,7 @@ def naive(cell: str, T: int) -> dict:
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    step = torch.nn.LSTMCell(H, H) if cell == "lstm" else torch.nn.RNNCell(H, H)
+    step = {"lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell, "elman": torch.nn.RNNCell}[cell](H, H)
     head = torch.nn.Linear(H, 4)
     x = torch.randn(T, 1, H)
     start = time.perf_counter()
@@ -104,7 +104,7 @@ def main() -> None:
         f"{'cell':6} {'T':>6} {'naive s':>8} {'naive 0s':>8} {'full s':>8} {'ratio':>6} "
         f"{'full 0s':>7} {'min log10':>9} {'sv s':>7} {'naive MB':>8} {'full MB':>8}"
     )
-    for cell in ("elman", "lstm"):
+    for cell in ("elman", "lstm", "gru"):
         for T in lengths:
             n = min((measure("naive", cell, T) for _ in range(3)), key=lambda r: r["seconds"])
             f = min(
