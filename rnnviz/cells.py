@@ -131,15 +131,15 @@ def vjp_factors(cell: str, run: LayerRun, activation: str) -> dict:
         tc = np.tanh(run.c)
         out = {
             "h_to_c": o * tanh_slope(run.c),  # dc_t += dh_t * o * tanh'(c_t)
-            "dc": np.concatenate(  # dz's i, f, g parts are dc_t times these
+            "dz": np.concatenate(  # dz = [dc_t, dc_t, dc_t, dh_t] times these (i, f, g, o parts)
                 [
                     gg * sigmoid_slope(z[:, :H]),
                     run.c_prev * sigmoid_slope(z[:, H : 2 * H]),
                     i * tanh_slope(z[:, 2 * H : 3 * H]),
+                    tc * sigmoid_slope(z[:, 3 * H :]),
                 ],
                 axis=1,
             ),
-            "dh": tc * sigmoid_slope(z[:, 3 * H :]),  # dz's o part is dh_t times this
             "f": f,
         }
     else:
@@ -172,7 +172,8 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
     if cell == "lstm":
         dh = cot[:, :H]
         dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
-        dz = np.concatenate([np.tile(dc, 3) * k["dc"][t], dh * k["dh"][t]], axis=1)  # (r, 4H)
+        dz = np.concatenate([dc, dc, dc, dh], axis=1)  # (r, 4H)
+        dz *= k["dz"][t]
         d_prev = np.concatenate([dz @ w["w_hh"], dc * k["f"][t]], axis=1)
         return d_prev, on_input(dz)
     dn = cot * k["dn"][t]  # on n's pre-activation

@@ -44,6 +44,9 @@ class Stack:
     def step_vjp(self, t: int, cot: np.ndarray) -> np.ndarray:
         """Rows on s_t (r, L*S) -> rows on s_{t-1}, through every layer of step t (top down)."""
         S, H = self.layer_state, self.hidden_size
+        if len(self.runs) == 1:  # one layer: no slicing, no copy
+            w, run = self.weights[0], self.runs[0]
+            return vjp(self.cell, w, run, t, cot, self.activation, to_input=False)[0]
         out = np.empty_like(cot)
         carry = None  # cotangent on h_t^(l) arriving from layer l+1's input at the same step
         for layer in range(len(self.runs) - 1, -1, -1):
@@ -106,7 +109,7 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
         if previous is not None:
             parts = [g[None]] + ([smalls.probes] if smalls else [])
             parts += [p for rt in rows for p in (rt.rows, rt.probes)]
-            out = stack.step_vjp(previous, np.vstack(parts))  # every row of the step at once
+            out = stack.step_vjp(previous, np.concatenate(parts))  # every row of the step at once
             g, g_log = _renormalise(out[0], g_log, label)
             at = 1
             if smalls:
@@ -129,7 +132,10 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
     columns["log10_jacobian_frobenius"] = _combine(log_fro, "fro")
     columns["stats"] = {
         "block_sizes": [len(c) for c in blocks],
-        **{k: sum(rt.stats[k] for rt in rows) for k in ("certified", "exact", "recoveries")},
+        **{
+            k: sum(rt.stats.get(k, 0) for rt in rows)
+            for k in ("certified", "exact", "cholesky", "recoveries")
+        },
         "max_rows": max((rt.stats["max_rows"] for rt in rows), default=0),
     }
     return columns
@@ -173,6 +179,13 @@ def _block_norms(v: np.ndarray, label: np.ndarray, count: int) -> np.ndarray:
 
 def _renormalise(v: np.ndarray, log: np.ndarray, label: np.ndarray):
     """Each block of v to unit norm, its log10 scale accumulated; exact zeros give -inf, inf/NaN NaN."""
+    if log.size == 1:  # one block (the common, coupled case): plain scalars, far fewer numpy calls
+        size = l2(v)
+        if size > 0 and math.isfinite(size):
+            return v / size, log + math.log10(size)
+        if size == 0:
+            return v, np.full(1, -np.inf)
+        return np.zeros_like(v), np.full(1, np.nan)
     norms = _block_norms(v, label, log.size)
     good = (norms > 0) & np.isfinite(norms)
     safe = np.where(good, norms, 1.0)

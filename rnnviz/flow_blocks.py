@@ -36,7 +36,7 @@ def structural_pattern(stack) -> np.ndarray:
     # Every elementwise factor of the VJP (slopes, gates, c_{t-1}, h_{t-1} - n, ...) set positive.
     factors = {
         "elman": {"slope": half},
-        "lstm": {"h_to_c": half, "dc": np.full((1, 3 * H), 0.5), "dh": half, "f": half},
+        "lstm": {"h_to_c": half, "dz": np.full((1, 4 * H), 0.5), "f": half},
         "gru": dict.fromkeys(("dn", "dz", "dr", "r", "z"), half),
     }[stack.cell]
     run = LayerRun(h=half, h_prev=half, _factors=factors)
