@@ -4,7 +4,9 @@ The naive way: a float32 loop over torch's cell with retain_grad on every h_t an
 yields only ||dL/dh_t|| and underflows to 0 after a few dozen Elman steps. The full trace:
 rnnviz.unroll, float64, every gradient_flow column (grad norms, spectral and Frobenius norms of
 ds_T/ds_t, Pascanu's bound / forget-gate product) in log space; per-step singular values are lazy
-and timed apart. Each measurement runs in its own process, so its peak RSS is its own.
+and timed apart. Each measurement runs in its own process, so its peak RSS is its own. "ratio" is
+wall time full / naive (best of 3 each); "cpu ratio" the same with each process's CPU time, which the
+other jobs on a shared machine disturb less.
 
     .venv/bin/python benchmarks/engine_trace.py            # all cases (about 3 minutes)
     .venv/bin/python benchmarks/engine_trace.py --quick    # T in {50, 1000}
@@ -27,10 +29,12 @@ def naive(cell: str, T: int) -> dict:
 
     torch.set_num_threads(1)
     torch.manual_seed(0)
-    step = {"lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell, "elman": torch.nn.RNNCell}[cell](H, H)
+    step = {"lstm": torch.nn.LSTMCell, "gru": torch.nn.GRUCell, "elman": torch.nn.RNNCell}[cell](
+        H, H
+    )
     head = torch.nn.Linear(H, 4)
     x = torch.randn(T, 1, H)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     h = torch.zeros(1, H)
     c = torch.zeros(1, H)
     hs = []
@@ -44,8 +48,8 @@ def naive(cell: str, T: int) -> dict:
     loss = torch.nn.functional.cross_entropy(head(h), torch.tensor([1]))
     loss.backward()
     norms = torch.stack([s.grad.norm() for s in hs])
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "zeros": int((norms == 0).sum())}
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    return {"seconds": seconds, "cpu": cpu, "zeros": int((norms == 0).sum())}
 
 
 def full(cell: str, T: int, with_sv: bool) -> dict:
@@ -57,11 +61,12 @@ def full(cell: str, T: int, with_sv: bool) -> dict:
     torch.set_num_threads(1)
     tokens = [f"w{i % 97}" for i in range(T)]
     rnnviz.unroll(tokens[:5], cell=cell, hidden_size=H, input_size=H)  # warm imports and caches
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     trace = rnnviz.unroll(tokens, cell=cell, hidden_size=H, input_size=H, max_tokens=T)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     out = {
         "seconds": seconds,
+        "cpu": cpu,
         "zeros": int(np.isneginf(trace.flow()["log10_grad_norm"]).sum()),
         "min_log10_grad": float(trace.flow()["log10_grad_norm"].min()),
     }
@@ -101,19 +106,20 @@ def main() -> None:
     lengths = (50, 1000) if args.quick else (50, 1000, 10000)
     print(f"H={H}, one thread, float32 naive vs float64 full trace (times in s, memory peak RSS)")
     print(
-        f"{'cell':6} {'T':>6} {'naive s':>8} {'naive 0s':>8} {'full s':>8} {'ratio':>6} "
+        f"{'cell':6} {'T':>6} {'naive s':>8} {'naive 0s':>8} {'full s':>8} {'ratio':>6} {'cpu ratio':>9} "
         f"{'full 0s':>7} {'min log10':>9} {'sv s':>7} {'naive MB':>8} {'full MB':>8}"
     )
     for cell in ("elman", "lstm", "gru"):
         for T in lengths:
-            n = min((measure("naive", cell, T) for _ in range(3)), key=lambda r: r["seconds"])
-            f = min(
-                (measure("full", cell, T, sv=T <= 1000) for _ in range(1 if T > 1000 else 3)),
-                key=lambda r: r["seconds"],
-            )
+            naives = [measure("naive", cell, T) for _ in range(3)]
+            fulls = [measure("full", cell, T, sv=T <= 1000) for _ in range(1 if T > 1000 else 3)]
+            n = min(naives, key=lambda r: r["seconds"])
+            f = min(fulls, key=lambda r: r["seconds"])
+            cpu = min(r["cpu"] for r in fulls) / min(r["cpu"] for r in naives)
             print(
                 f"{cell:6} {T:>6} {n['seconds']:>8.3f} {n['zeros']:>8} {f['seconds']:>8.3f} "
-                f"{f['seconds'] / n['seconds']:>6.2f} {f['zeros']:>7} {f['min_log10_grad']:>9.1f} "
+                f"{f['seconds'] / n['seconds']:>6.2f} {cpu:>9.2f} "
+                f"{f['zeros']:>7} {f['min_log10_grad']:>9.1f} "
                 f"{f.get('sv_seconds', float('nan')):>7.2f} {n['peak_mb']:>8.0f} {f['peak_mb']:>8.0f}",
                 flush=True,
             )

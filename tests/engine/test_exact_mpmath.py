@@ -28,7 +28,9 @@ A940 = ["a"] * 940 + ["b"] * 60
 CASES = {
     "irnn-h2": dict(source="a b", cell="elman", init="identity", hidden_size=2, input_size=2, seed=2),
     "orth-h2": dict(source="a b", cell="elman", init="orthogonal", hidden_size=2, input_size=2, seed=2),
-    "irnn-h4-sentence": dict(source=SENTENCE, cell="elman", init="identity", hidden_size=4),
+    "irnn-h16-sentence": dict(source=SENTENCE, cell="elman", init="identity", hidden_size=16),
+    "orth-h4-seed7": dict(source=SENTENCE, cell="elman", init="orthogonal", hidden_size=4, seed=7),
+    "orth-h5-relu-seed3": dict(source=SENTENCE, cell="elman", init="orthogonal", activation="relu", hidden_size=5, seed=3),
     "lstm-zero": dict(source=SENTENCE, cell="lstm", init_scale=0.0, hidden_size=3),
     "gru-zero": dict(source=SENTENCE, cell="gru", init_scale=0.0, hidden_size=3),
     "elman-relu-xavier": dict(source=SENTENCE, cell="elman", activation="relu", init="xavier", hidden_size=3),
