@@ -83,37 +83,45 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
     hs, h_prev = np.empty((T, H)), np.empty((T, H))
     if cell == "elman":
         phi, pre = ACTIVATION[activation], np.empty((T, H))
+        proj += b_hh
         for t in order:
             h_prev[t] = h
-            pre[t] = proj[t] + b_hh + w_hh @ h  # a_t
+            pre[t] = proj[t] + w_hh @ h  # a_t
             h = hs[t] = phi(pre[t])
         return LayerRun(h=hs, h_prev=h_prev, pre=pre)
     if cell == "lstm":
         c = np.zeros(H)
         cs, c_prev = np.empty((T, H)), np.empty((T, H))
-        gates = {k: np.empty((T, H)) for k in "ifgo"}
         zs = np.empty((T, 4 * H))
-        for t in order:
+        proj += b_hh
+        for t in order:  # only what the next step needs; the gates are taken for all t after
             h_prev[t], c_prev[t] = h, c
-            z = zs[t] = proj[t] + b_hh + w_hh @ h  # (4H,) gate pre-activations, torch order i f g o
-            i, f = sigmoid(z[:H]), sigmoid(z[H : 2 * H])
-            g, o = np.tanh(z[2 * H : 3 * H]), sigmoid(z[3 * H :])
-            c = cs[t] = f * c + i * g
-            h = hs[t] = o * np.tanh(c)
-            gates["i"][t], gates["f"][t], gates["g"][t], gates["o"][t] = i, f, g, o
+            z = zs[t] = proj[t] + w_hh @ h  # (4H,) gate pre-activations, torch order i f g o
+            s = sigmoid(z)
+            c = cs[t] = s[H : 2 * H] * c + s[:H] * np.tanh(z[2 * H : 3 * H])
+            h = hs[t] = s[3 * H :] * np.tanh(c)
+        gates = {
+            "i": sigmoid(zs[:, :H]),
+            "f": sigmoid(zs[:, H : 2 * H]),
+            "g": np.tanh(zs[:, 2 * H : 3 * H]),
+            "o": sigmoid(zs[:, 3 * H :]),
+        }  # the same elementwise functions of the same numbers as in the loop: identical values
         return LayerRun(h=hs, h_prev=h_prev, c=cs, c_prev=c_prev, gates=gates, gate_pre=zs)
-    gates = {k: np.empty((T, H)) for k in "rzn"}
     hn_all, zs = np.empty((T, H)), np.empty((T, 3 * H))
     for t in order:
         h_prev[t] = h
         hh = w_hh @ h + b_hh  # (3H,)
-        zs[t, :H] = proj[t, :H] + hh[:H]
-        zs[t, H : 2 * H] = proj[t, H : 2 * H] + hh[H : 2 * H]
-        r, z = sigmoid(zs[t, :H]), sigmoid(zs[t, H : 2 * H])
-        zs[t, 2 * H :] = proj[t, 2 * H :] + r * hh[2 * H :]
+        zs[t, : 2 * H] = proj[t, : 2 * H] + hh[: 2 * H]
+        rz = sigmoid(zs[t, : 2 * H])
+        hn_all[t] = hh[2 * H :]
+        zs[t, 2 * H :] = proj[t, 2 * H :] + rz[:H] * hh[2 * H :]
         n = np.tanh(zs[t, 2 * H :])
-        h = hs[t] = (1.0 - z) * n + z * h
-        gates["r"][t], gates["z"][t], gates["n"][t], hn_all[t] = r, z, n, hh[2 * H :]
+        h = hs[t] = n + rz[H:] * (h - n)  # (1 - z) n + z h
+    gates = {
+        "r": sigmoid(zs[:, :H]),
+        "z": sigmoid(zs[:, H : 2 * H]),
+        "n": np.tanh(zs[:, 2 * H :]),
+    }
     return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all, gate_pre=zs)
 
 
