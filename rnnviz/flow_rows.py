@@ -31,6 +31,7 @@ TOL_DECADES = 1e-8  # certified error of the reported log10 sigma_max
 PERTURB = 1e-7
 PROBES = 4
 LANCZOS_STEPS = 24
+DIRECT_EIGVALSH = 48  # rows up to which the exact route is a plain eigvalsh of the Gram
 GUARD = 1e-7  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e-4 sigma
 
 
@@ -162,6 +163,10 @@ class RowTransfer:
         eigvalsh of G where the certificate fails."""
         gram = self.rows @ self.rows.T
         r = gram.shape[0]
+        self.stats["exact"] += 1
+        if r <= DIRECT_EIGVALSH:  # small: LAPACK's eigvalsh is cheaper than Lanczos + Cholesky
+            self.log_sigma = self.log + 0.5 * math.log10(float(np.linalg.eigvalsh(gram)[-1]))
+            return
         rho, u = _lanczos_top(gram, self.u, min(r, LANCZOS_STEPS))
         # mu: rho raised by the tolerance and by Cholesky's own backward error, (r+1) eps tr G.
         mu = rho * 10.0 ** (2 * TOL_DECADES) + 4 * (r + 1) * 2.3e-16 * float(np.trace(gram))
@@ -172,7 +177,6 @@ class RowTransfer:
             self.stats["cholesky"] = self.stats.get("cholesky", 0) + 1
         except np.linalg.LinAlgError:
             lam = float(np.linalg.eigvalsh(gram)[-1])
-        self.stats["exact"] += 1
         self.log_sigma = self.log + 0.5 * math.log10(lam)
 
     def _truncate(self, position: int) -> None:
