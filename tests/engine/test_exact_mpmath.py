@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import rnnviz
-from rnnviz import flow_blocks, flow_rows
+from rnnviz import cells, flow_blocks, flow_rows
 from tests.support import mp_oracle
 from tests.support.reference import step, torch_cells, unroll_reference
 
@@ -223,3 +223,19 @@ def test_encoder_losses_match_float64_autograd(case):
             expected = np.log10(np.linalg.norm(grads[d], axis=1))
         flow = trace.flow(("forward", "backward")[d])
         np.testing.assert_allclose(flow["log10_grad_norm"], expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_folded_vjp_for_many_rows_equals_the_plain_one(cell, monkeypatch):
+    """Above cells.FOLD_ROWS rows the gate factors are folded into W_hh first: same numbers."""
+    options = dict(cell=cell, hidden_size=32, input_size=8)
+    trace = rnnviz.unroll(SENTENCE, **options)
+    stack = trace._stacks[0]
+    rows = np.random.default_rng(0).standard_normal((40, stack.layer_state))
+    folded = stack.step_vjp(3, rows)
+    columns = ["log10_grad_norm", "log10_jacobian_norm", "log10_jacobian_frobenius"]
+    with_fold = trace.flow()[columns].to_numpy()
+    monkeypatch.setattr(cells, "FOLD_ROWS", 10**9)
+    np.testing.assert_allclose(folded, stack.step_vjp(3, rows), rtol=1e-12, atol=1e-14)
+    plain = rnnviz.unroll(SENTENCE, **options).flow()[columns].to_numpy()
+    np.testing.assert_allclose(with_fold, plain, atol=1e-9)
