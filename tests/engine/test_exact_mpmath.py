@@ -239,3 +239,32 @@ def test_folded_vjp_for_many_rows_equals_the_plain_one(cell, monkeypatch):
     np.testing.assert_allclose(folded, stack.step_vjp(3, rows), rtol=1e-12, atol=1e-14)
     plain = rnnviz.unroll(SENTENCE, **options).flow()[columns].to_numpy()
     np.testing.assert_allclose(with_fold, plain, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [dict(cell="lstm", num_layers=2, bidirectional=True), dict(cell="elman", init_scale=0.0)],
+    ids=["lstm-2-layer-bidir", "elman-zero"],
+)
+def test_backward_flow_returns_unit_gradient_rows_and_their_scales(case, monkeypatch):
+    """The contract for per-node gradients: dL/ds_t = g_rows[t] * 10**g_log10[t], unit rows, zeros
+    where the gradient is exactly 0, sentence order; checked against float64 autograd."""
+    outputs = []
+    module = sys.modules["rnnviz.unroll"]
+    inner = module.backward_flow
+    monkeypatch.setattr(
+        module, "backward_flow", lambda *a, **k: outputs.append(inner(*a, **k)) or outputs[-1]
+    )
+    trace = rnnviz.unroll(SENTENCE, hidden_size=3, input_size=3, **case)
+    _, grads, _ = unroll_reference(trace)
+    for d, out in enumerate(outputs):
+        rows, scale = out["g_rows"], out["g_log10"]
+        assert rows.shape == grads[d].shape and scale.shape == (trace.seq_len,)
+        norms = np.linalg.norm(rows, axis=1)
+        zero = np.isneginf(scale)
+        np.testing.assert_allclose(norms[~zero], 1.0, rtol=1e-12)
+        assert (rows[zero] == 0).all() and (grads[d][zero] == 0).all()
+        rebuilt = rows * 10.0 ** np.where(zero, 0.0, scale)[:, None]
+        np.testing.assert_allclose(rebuilt, grads[d], rtol=1e-9, atol=1e-300)
+    if case["cell"] == "elman":
+        assert zero[:-1].all()  # W_hh = 0: no gradient reaches any earlier step
