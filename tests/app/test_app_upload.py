@@ -9,10 +9,10 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from tests.support.app_support import assert_clean, charts, heatmaps, open_app, texts
 
 import rnnviz
 from explorer.app.upload import MAX_UPLOAD_BYTES
+from tests.support.app_support import assert_clean, charts, heatmaps, open_app, texts
 
 
 def saved(obj) -> bytes:
