@@ -1,7 +1,9 @@
 """'Watch it unroll': Plotly frames that add one time step at a time, with Play/Pause and a slider.
 
 The browser plays the frames by itself (no server round trip per step), which is what a classroom
-projector needs. Axis ranges and the colour range are fixed, so only new nodes appear.
+projector needs. Axis ranges and the colour range are fixed, so only new nodes appear; each frame's
+title is the lecture's nested formula for that step, s_3 = R(R(R(s_0, x_1), x_2), x_3), so the
+formula follows the graph. Frames hold only what changes: x/y arrays, the step band, the title.
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ import plotly.graph_objects as go
 
 from explorer.figures import build
 from explorer.figures.axes import legend_on_top_layout
-from explorer.figures.graph.data import GraphArrays, window
-from explorer.figures.graph.layout import graph_layout, step_band
+from explorer.figures.graph.canvas import graph_layout, step_band
+from explorer.figures.graph.data import GraphArrays
+from explorer.figures.graph.figure import titled, windowed
 from explorer.figures.graph.traces import graph_pieces, graph_traces
+from explorer.figures.notation import math_html
 from explorer.figures.style import merge
+from rnnviz.formula import nested_formula
 
 MAX_FRAMES = 40
 ANIMATION_MAX_NODES = 600  # every frame repeats all x/y arrays: keep them short
@@ -31,7 +36,19 @@ def _frame_steps(data: GraphArrays, max_frames: int) -> list[int]:
     return ts[picked].tolist()
 
 
-def _frame(data: GraphArrays, t: int, show_params: bool) -> dict:
+def formula_title(t: int, note: str = "", seq_len: int | None = None) -> str:
+    """The frame's title: the nested formula of s_t in the lecture's notation (plus the window);
+    a decoder step k (t = T + k) gets the decoder's s'_k, started from its s'_0."""
+    if seq_len is not None and t > seq_len:
+        k = t - seq_len
+        text = nested_formula(k, s0="s'_0").replace(f"s_{k} =", f"s'_{k} =", 1)
+        formula = f"decoder: {math_html(text)}"
+    else:
+        formula = math_html(nested_formula(t))
+    return f"{formula}   ({note})" if note else formula
+
+
+def _frame(data: GraphArrays, t: int, show_params: bool, note: str) -> dict:
     """Step t: new x/y for every trace (float32 halves the bytes; positions need no more)."""
     pieces = graph_pieces(data, upto_t=t, show_params=show_params, keep_hidden=True)
     band = step_band(data, t)
@@ -42,7 +59,10 @@ def _frame(data: GraphArrays, t: int, show_params: bool) -> dict:
             for p in pieces
         ],
         "traces": list(range(len(pieces))),
-        "layout": {"shapes": [band] if band else []},
+        "layout": {
+            "shapes": [band] if band else [],
+            "title": {"text": formula_title(t, note, data.seq_len)},
+        },
     }
 
 
@@ -103,9 +123,12 @@ def unroll_animation_figure(
     max_frames: int = MAX_FRAMES,
     max_nodes: int = ANIMATION_MAX_NODES,
     frame_ms: int = FRAME_MS,
+    max_steps: int | None = None,
+    title_text: str = "Watch the RNN unroll",
 ) -> go.Figure:
-    """The unrolled graph built up step by step: frame t shows every node with t' <= t."""
-    G, note = window(G, max_nodes, center_t=None)
+    """The unrolled graph built up step by step: frame t shows every node with t' <= t, and its
+    title is the nested formula of s_t. Long sentences show their last `max_steps` steps."""
+    G, note, _ = windowed(G, max_nodes, None, None, max_steps)
     data = GraphArrays.from_graph(G)
     steps = _frame_steps(data, max_frames)
     first = steps[0] if steps else None
@@ -113,11 +136,16 @@ def unroll_animation_figure(
     traces = graph_traces(
         data, upto_t=first, show_params=show_params, large_font=large_font, keep_hidden=True
     )
-    layout = graph_layout(data, title="Watch the RNN unroll" + note, large_font=large_font)
+    title = (
+        formula_title(first, note, data.seq_len)
+        if first is not None
+        else titled(title_text, note, None)
+    )
+    layout = graph_layout(data, title=title, large_font=large_font)
     band = step_band(data, first) if first is not None else None
     if band:
         layout["shapes"] = [band]
     layout.update(updatemenus=[_buttons(frame_ms)], sliders=[_slider(steps, large_font)])
     merge(layout, {"margin": {"b": 200}, "height": layout.get("height", 400) + 140})
-    frames = [_frame(data, t, show_params) for t in steps]
+    frames = [_frame(data, t, show_params, note) for t in steps]
     return build.figure(traces, legend_on_top_layout(layout), frames=frames)

@@ -1,5 +1,6 @@
-"""The unrolled computation graph figure: nodes at their `pos`, edges coloured by the gradient they
-carry, shared parameters dashed, loss nodes as stars. Trace building lives in traces.py."""
+"""The unrolled computation graph figure, drawn as the lecture draws it: each step's cell nodes in a
+box R, the shared parameters feeding every copy, every node and edge coloured by the gradient that
+reaches it. Geometry: layout.py and bundles.py; traces: traces.py; canvas: canvas.py."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import networkx as nx
 import plotly.graph_objects as go
 
 from explorer.figures import build
+from explorer.figures.graph.canvas import graph_layout, step_band
 from explorer.figures.graph.data import GraphArrays, window
-from explorer.figures.graph.layout import graph_layout, step_band
 from explorer.figures.graph.traces import graph_traces
+from explorer.figures.notation import math_html
 from explorer.figures.style import escape
 
 MAX_NODES = 1_500
+MAX_STEPS = {"cell": 25, "op": 10}  # steps drawn at once: more would smear labels and gates
 
 
 def graph_figure(
@@ -24,21 +27,45 @@ def graph_figure(
     large_font: bool = False,
     max_nodes: int = MAX_NODES,
     title: str = "Unrolled computation graph",
+    max_steps: int | None = None,
 ) -> go.Figure:
     """The unrolled DAG; steps after `upto_t` hidden on fixed axes, `selected_t` shaded.
 
-    Past `max_nodes` nodes only a window of steps up to `upto_t`, around `selected_t`, is drawn."""
-    center = selected_t if selected_t is not None else upto_t
-    G, note = window(G, max_nodes, center, last_t=upto_t)
+    Past `max_steps` steps (default 25, 10 at op level) or `max_nodes` nodes only a window of
+    steps up to `upto_t`, around `selected_t`, is drawn; the title says which ("t = 17..41 of 41")
+    and `layout.meta` holds the same as {"steps_shown": [17, 41], "steps_total": 41}."""
+    G, note, meta = windowed(G, max_nodes, selected_t, upto_t, max_steps)
     data = GraphArrays.from_graph(G)
     traces = graph_traces(data, upto_t=upto_t, show_params=show_params, large_font=large_font)
-    if upto_t is not None:
-        title = f"{title}: t = 1..{upto_t}"
-    layout = graph_layout(data, title=title + note, large_font=large_font)
+    layout = graph_layout(data, title=titled(title, note, upto_t), large_font=large_font)
     band = step_band(data, selected_t)
     if band is not None:
         layout["shapes"] = [band]
+    if meta:
+        layout["meta"] = meta
     return build.figure(traces, layout)
+
+
+def windowed(G: nx.DiGraph, max_nodes: int, selected_t, upto_t, max_steps):
+    """The window of steps to draw, its title note and its meta (None when all is drawn)."""
+    level = G.graph.get("level") or "cell"
+    limit = max_steps if max_steps is not None else MAX_STEPS.get(level, MAX_STEPS["cell"])
+    center = selected_t if selected_t is not None else upto_t
+    G, note = window(G, max_nodes, center, last_t=upto_t, max_steps=limit)
+    if not note:
+        return G, "", None
+    shown, total = note.removeprefix("t = ").split(" of ")
+    lo, hi = (int(v) for v in shown.split(".."))
+    hi = min(hi, upto_t) if upto_t is not None else hi
+    return G, f"t = {lo}..{hi} of {total}", {"steps_shown": [lo, hi], "steps_total": int(total)}
+
+
+def titled(title: str, note: str, upto_t: int | None) -> str:
+    """'Unrolled computation graph: t = 1..3' / ': t = 17..41 of 41', in the lecture's notation."""
+    title = math_html(title)
+    if note:
+        return f"{title}: {note}"
+    return f"{title}: t = 1..{upto_t}" if upto_t is not None else title
 
 
 def pattern_figure(
