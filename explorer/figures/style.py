@@ -186,16 +186,16 @@ def lecture_fonts(data: list, layout: dict, size: int = LARGE_FONT_SIZE) -> None
     and titles), colour bars, trace text, annotations, sliders and buttons. Called by
     build.figure when the layout's font is the lecture size."""
     for key, value in layout.items():
-        if key.startswith(("xaxis", "yaxis", "coloraxis")) and isinstance(value, dict):
+        if not isinstance(value, dict):
+            continue
+        if key.startswith("coloraxis") and isinstance(value.get("colorbar"), dict):
+            _colorbar_fonts(value["colorbar"], size)
+        if key.startswith(("xaxis", "yaxis")):
             _at_least(value, "tickfont", size)
-            if isinstance(value.get("title"), dict) or "title" in value:
-                title = value["title"] if isinstance(value.get("title"), dict) else {}
-                if "text" not in title and isinstance(value.get("title"), str):
-                    title["text"] = value["title"]
-                value["title"] = title
+            title = value.get("title")
+            if title is not None:
+                value["title"] = title = {"text": title} if isinstance(title, str) else title
                 _at_least(title, "font", size)
-            if isinstance(value.get("colorbar"), dict):
-                _colorbar_fonts(value["colorbar"], size)
     for annotation in layout.get("annotations", []):
         _at_least(annotation, "font", size)
     for slider in layout.get("sliders", []):

@@ -71,10 +71,10 @@ def test_lstm_gates_get_one_panel_each_on_their_own_ranges():
     trace = sentence_trace("lstm")
     fig = gate_heatmaps_figure(tables.gates_frame(trace))
     assert [a.text for a in fig.layout.annotations] == [
-        "input gate i_t",
-        "forget gate f_t",
-        "candidate g_t",
-        "output gate o_t",
+        "input gate i<sub>t</sub>",
+        "forget gate f<sub>t</sub>",
+        "candidate g<sub>t</sub>",
+        "output gate o<sub>t</sub>",
     ]
     axes = {h.name: h.coloraxis for h in fig.data}
     assert axes == {"i": "coloraxis", "f": "coloraxis", "g": "coloraxis2", "o": "coloraxis"}

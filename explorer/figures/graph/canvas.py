@@ -81,7 +81,12 @@ def graph_layout(data: GraphArrays, *, title: str, large_font: bool) -> dict:
     height = int(height * 1.3) if large_font else height  # room for the bigger legend
     annotations = lane_captions(data, x_range[0], large_font)
     annotations += loop_labels(data, np.flatnonzero(loop_mask(data)))
-    layout = themed({"annotations": annotations}, title=title, large_font=large_font, height=height)
+    layout = themed(
+        {"annotations": annotations} if annotations else {},
+        title=title,
+        large_font=large_font,
+        height=height,
+    )
     layout["xaxis"] = {"range": x_range, "visible": False, "autorange": False}
     layout["yaxis"] = {"range": y_range, "visible": False, "autorange": False}
     layout["legend"] = {**layout.get("legend", {}), "orientation": "h", "y": -0.02,

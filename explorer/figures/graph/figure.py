@@ -15,7 +15,8 @@ from explorer.figures.notation import math_html
 from explorer.figures.style import escape
 
 MAX_NODES = 1_500
-MAX_STEPS = {"cell": 25, "op": 10}  # steps drawn at once: more would smear labels and gates
+# Steps drawn at once: more would smear labels, and at op level the gates would touch at 1000 px.
+MAX_STEPS = {"cell": 25, "op": 8}
 
 
 def graph_figure(
@@ -31,7 +32,7 @@ def graph_figure(
 ) -> go.Figure:
     """The unrolled DAG; steps after `upto_t` hidden on fixed axes, `selected_t` shaded.
 
-    Past `max_steps` steps (default 25, 10 at op level) or `max_nodes` nodes only a window of
+    Past `max_steps` steps (default 25, 8 at op level) or `max_nodes` nodes only a window of
     steps up to `upto_t`, around `selected_t`, is drawn; the title says which ("t = 17..41 of 41")
     and `layout.meta` holds the same as {"steps_shown": [17, 41], "steps_total": 41}."""
     G, note, meta = windowed(G, max_nodes, selected_t, upto_t, max_steps)

@@ -21,10 +21,10 @@ CELL_KINDS = frozenset({"s", "h", "c", "gate", "preact", "a", "state", "hidden",
 STATE_KINDS = frozenset({"s", "h", "c", "state", "hidden", "cell"})
 # Op level: (dx, dy) inside the box, from the box centre; the backward direction mirrors dx.
 OP_SLOTS = {
-    "lstm": {"i": (-0.55, 0.4), "f": (-0.1, 0.4), "g": (-0.55, -0.4), "o": (-0.1, -0.4),
-             "c": (0.2, 0.7), "h": (0.5, -0.4)},
-    "gru": {"r": (-0.55, 0.4), "z": (-0.1, 0.4), "n": (-0.32, -0.4), "s": (0.45, 0.0)},
-    "elman": {"a": (-0.3, 0.0), "s": (0.45, 0.0)},
+    "lstm": {"i": (-0.72, 0.4), "f": (-0.12, 0.4), "g": (-0.72, -0.4), "o": (-0.12, -0.4),
+             "c": (0.33, 0.7), "h": (0.68, -0.4)},
+    "gru": {"r": (-0.72, 0.4), "z": (-0.12, 0.4), "n": (-0.42, -0.4), "s": (0.58, 0.0)},
+    "elman": {"preact": (-0.4, 0.0), "a": (-0.4, 0.0), "s": (0.58, 0.0)},
 }  # fmt: skip
 PARAM_ORDER = ("W_ih", "W_hh", "b")
 
@@ -43,7 +43,7 @@ class Geometry:
 
 def geometry(level: str, directions: int) -> Geometry:
     if level == "op":
-        return Geometry(column=2.0, band=3.0, box_w=0.8, box_h=0.95, shift=0.0, first_lane=1.6)
+        return Geometry(column=2.4, band=3.0, box_w=1.0, box_h=0.95, shift=0.0, first_lane=1.6)
     if directions == 2:
         return Geometry(column=1.5, band=1.0, box_w=0.24, box_h=0.3, shift=0.3, first_lane=1.0)
     return Geometry(column=1.0, band=1.0, box_w=0.32, box_h=0.3, shift=0.0, first_lane=1.0)

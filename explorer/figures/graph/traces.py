@@ -176,7 +176,8 @@ def graph_traces(
     labelled = sum(len(p.idx) for p in pieces if p.role == "nodes") <= MAX_LABELLED_NODES
     every = labelled_every(data)
     colors = bucket_colors()
-    size = 24 if large_font else 17
+    opened = data.placement.extra.get("level") == "op"  # many nodes per step: smaller markers
+    size = (20 if large_font else 15) if opened else (24 if large_font else 17)
     traces = []
     for p in pieces:
         if p.role == "boxes":
@@ -245,7 +246,7 @@ def _bundles(p: Piece, large_font: bool) -> dict:
 def _lines(data: GraphArrays, p: Piece, colors: list[str]) -> dict:
     if p.key == "unknown":
         color, dash, width = NOT_COMPUTED_LINE, ("solid" if data.rolled else "dot"), 2.0
-        name = ROLLED_NAME if data.rolled else "edges: gradient not computed"
+        name = "edges of the rolled network" if data.rolled else "edges: gradient not computed"
     elif p.key == "zero":
         color, dash, width, name = ZERO_GRADIENT_GREY, "solid", 2.0, "edges: exactly no gradient"
     else:
@@ -335,7 +336,7 @@ def _edge_hover(data: GraphArrays, p: Piece) -> dict:
         marker={"size": 10, "opacity": 0},
         showlegend=False,
         customdata=[data.edge_hover[i] for i in p.idx],
-        hovertemplate="%{customdata}<extra></extra>",
+        hovertemplate="edge %{customdata}<extra></extra>",
         name="edges",
     )
 
