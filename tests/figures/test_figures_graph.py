@@ -14,13 +14,14 @@ import rnnviz
 from explorer.figures import graph_figure, pattern_figure, unroll_animation_figure
 from explorer.figures.graph.data import N_BUCKETS
 from explorer.figures.graph.layout import place
-from explorer.figures.graph.traces import BUNDLE_NAME, COLORBAR_TITLE, NODE_HOVER, ROLLED_NAME
+from explorer.figures.graph.nodes import NODE_HOVER
+from explorer.figures.graph.traces import BUNDLE_NAME, COLORBAR_TITLE, ROLLED_NAME
 from explorer.figures.style import (
     KIND_STYLES,
     NOT_COMPUTED_FILL,
     ZERO_GRADIENT_GREY,
 )
-from rnnviz.graph import build_graph, rolled_graph
+from rnnviz.graph import build_graph, rolled_graph, window_graph
 from tests.support.figure_cases import floats, named, sentence_trace
 
 
@@ -208,7 +209,8 @@ def test_upto_t_hides_later_steps_and_their_boxes_on_fixed_axes():
     assert sorted(drawn_nodes(partial)) == allowed
     boxes = [t for t in partial.data if t.fill == "toself"][0]
     assert int(np.isnan(floats(boxes.x)).sum()) == 4  # R and O of steps 1 and 2
-    assert partial.layout.title.text.endswith("t = 1..2")
+    assert partial.layout.title.text.endswith("t = 1..2 of 6")
+    assert full.layout.title.text == "Unrolled computation graph"  # everything drawn: no note
 
 
 def test_selected_step_is_shaded_behind_its_nodes_and_boxes():
@@ -279,6 +281,8 @@ def test_long_sentences_are_windowed_to_25_labelled_steps_with_a_clear_title():
     assert 8 <= len(labelled) <= 14  # every k-th step's token, never all 25
     left = min(floats(nodes_named(fig, KIND_STYLES["param"]["name"]).x))
     assert fig.layout.xaxis.range[0] < left - 1.0  # room for "W_hh" left of its node
+    cut = graph_figure(window_graph(G, 30, 10), upto_t=35, selected_t=35)  # as the page does
+    assert cut.layout.title.text.endswith("t = 20..35 of 41")  # the title names what is drawn
     op = graph_figure(build_graph(rnnviz.unroll([f"w{i}" for i in range(41)]), level="op"))
     assert op.layout.title.text.endswith("t = 34..41 of 41")
 

@@ -68,7 +68,7 @@ def _frame(data: GraphArrays, t: int, show_params: bool, note: str) -> dict:
 
 def _buttons(frame_ms: int) -> dict:
     play = {
-        "frame": {"duration": frame_ms, "redraw": False},
+        "frame": {"duration": frame_ms, "redraw": True},  # the title holds the formula
         "fromcurrent": True,
         "transition": {"duration": 0},
         "mode": "immediate",
@@ -96,7 +96,7 @@ def _buttons(frame_ms: int) -> dict:
 
 def _slider(steps: list[int], large_font: bool) -> dict:
     jump = {
-        "frame": {"duration": 0, "redraw": False},
+        "frame": {"duration": 0, "redraw": True},  # redraw: the title (the formula) changes too
         "mode": "immediate",
         "transition": {"duration": 0},
     }
@@ -137,9 +137,7 @@ def unroll_animation_figure(
         data, upto_t=first, show_params=show_params, large_font=large_font, keep_hidden=True
     )
     title = (
-        formula_title(first, note, data.seq_len)
-        if first is not None
-        else titled(title_text, note, None)
+        formula_title(first, note, data.seq_len) if first is not None else titled(title_text, note)
     )
     layout = graph_layout(data, title=title, large_font=large_font)
     band = step_band(data, first) if first is not None else None

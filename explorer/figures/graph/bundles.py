@@ -54,7 +54,8 @@ def param_bundles(data: GraphArrays) -> np.ndarray:
         previous = stub
         for b in served:
             box = boxes[b]
-            drop = (box.x0 + box.x1) / 2 + (i - 1) * 0.3 * (box.x1 - box.x0) / 2
+            # drops right of the centre: the box's label R sits in its top-left corner
+            drop = (box.x0 + box.x1) / 2 + (0.15 + 0.25 * i) * (box.x1 - box.x0) / 2
             rows += [(previous, bus, drop, bus, box.t), (drop, bus, drop, box.y1, box.t)]
             previous = drop
     return np.array(rows, dtype=float).reshape(-1, 5)

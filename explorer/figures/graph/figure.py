@@ -38,7 +38,7 @@ def graph_figure(
     G, note, meta = windowed(G, max_nodes, selected_t, upto_t, max_steps)
     data = GraphArrays.from_graph(G)
     traces = graph_traces(data, upto_t=upto_t, show_params=show_params, large_font=large_font)
-    layout = graph_layout(data, title=titled(title, note, upto_t), large_font=large_font)
+    layout = graph_layout(data, title=titled(title, note), large_font=large_font)
     band = step_band(data, selected_t)
     if band is not None:
         layout["shapes"] = [band]
@@ -48,25 +48,27 @@ def graph_figure(
 
 
 def windowed(G: nx.DiGraph, max_nodes: int, selected_t, upto_t, max_steps):
-    """The window of steps to draw, its title note and its meta (None when all is drawn)."""
+    """The window of steps to draw, its title note ("t = 17..41 of 41") and its meta; the note
+    names the steps really drawn, also when the caller passed an already windowed graph."""
     level = G.graph.get("level") or "cell"
     limit = max_steps if max_steps is not None else MAX_STEPS.get(level, MAX_STEPS["cell"])
     center = selected_t if selected_t is not None else upto_t
-    G, note = window(G, max_nodes, center, last_t=upto_t, max_steps=limit)
-    if not note:
+    G, _ = window(G, max_nodes, center, last_t=upto_t, max_steps=limit)
+    steps = sorted({int(a["t"]) for _, a in G.nodes(data=True) if (a.get("t") or 0) >= 1})
+    if not steps:
         return G, "", None
-    shown, total = note.removeprefix("t = ").split(" of ")
-    lo, hi = (int(v) for v in shown.split(".."))
-    hi = min(hi, upto_t) if upto_t is not None else hi
-    return G, f"t = {lo}..{hi} of {total}", {"steps_shown": [lo, hi], "steps_total": int(total)}
+    total = max(int(G.graph.get("seq_len") or 0), 0)
+    total = total if total >= steps[-1] else steps[-1]  # decoder steps run past T
+    lo, hi = steps[0], min(steps[-1], upto_t) if upto_t is not None else steps[-1]
+    if lo == 1 and hi == total:
+        return G, "", None
+    return G, f"t = {lo}..{hi} of {total}", {"steps_shown": [lo, hi], "steps_total": total}
 
 
-def titled(title: str, note: str, upto_t: int | None) -> str:
-    """'Unrolled computation graph: t = 1..3' / ': t = 17..41 of 41', in the lecture's notation."""
+def titled(title: str, note: str) -> str:
+    """'Unrolled computation graph: t = 17..41 of 41', in the lecture's notation."""
     title = math_html(title)
-    if note:
-        return f"{title}: {note}"
-    return f"{title}: t = 1..{upto_t}" if upto_t is not None else title
+    return f"{title}: {note}" if note else title
 
 
 def pattern_figure(
