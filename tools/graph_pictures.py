@@ -1,6 +1,6 @@
 """Render the unrolled-graph figures the README shows (docs/figures/graph-*.png) with kaleido.
 
-Usage: python tools/graph_pictures.py [--out docs/figures] [--only NAME ...]
+Usage: python tools/graph_pictures.py [--out docs/figures] [--only NAME ...] [--scale 2]
 Each picture is one lecture situation: the LSTM opened at op level, a 41-token Elman sentence, the
 bidirectional transducer, the rolled network, the encoder-decoder and lecture mode.
 """
@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--out", default="docs/figures")
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--width", type=int, default=1200)
+    parser.add_argument("--scale", type=float, default=1.0, help="2 for sharp screenshots")
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -55,7 +56,7 @@ def main() -> None:
         if args.only and name not in args.only:
             continue
         fig.update_layout(width=args.width)
-        (out / f"graph-{name}.png").write_bytes(figure_to_bytes(fig, "png"))
+        (out / f"graph-{name}.png").write_bytes(figure_to_bytes(fig, "png", scale=args.scale))
         print(out / f"graph-{name}.png")
 
 
