@@ -12,6 +12,7 @@ so an animation frame only has to send new x/y arrays (styles and hover text sta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from plotly.colors import sample_colorscale
@@ -48,9 +49,11 @@ class Piece:
     y: np.ndarray
 
 
-def bucket_colors() -> list[str]:
+@lru_cache(maxsize=1)
+def bucket_colors() -> tuple[str, ...]:
     """The colour of each gradient bucket, sampled at the bucket centres of GRADIENT_SCALE."""
-    return sample_colorscale(GRADIENT_SCALE, [(b + 0.5) / N_BUCKETS for b in range(N_BUCKETS)])
+    centres = [(b + 0.5) / N_BUCKETS for b in range(N_BUCKETS)]
+    return tuple(sample_colorscale(GRADIENT_SCALE, centres))
 
 
 def edge_groups(data: GraphArrays) -> dict[object, np.ndarray]:
@@ -217,7 +220,7 @@ def _bundles(p: Piece, large_font: bool) -> dict:
     )
 
 
-def _lines(data: GraphArrays, p: Piece, colors: list[str]) -> dict:
+def _lines(data: GraphArrays, p: Piece, colors: tuple[str, ...]) -> dict:
     if p.key == "unknown":
         color, dash, width = NOT_COMPUTED_LINE, ("solid" if data.rolled else "dot"), 2.0
         name = "edges of the rolled network" if data.rolled else "edges: gradient not computed"
