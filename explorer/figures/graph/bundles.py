@@ -13,7 +13,14 @@ import math
 import numpy as np
 
 from explorer.figures.graph.data import GraphArrays
-from explorer.figures.graph.layout import PARAM_ORDER, Box, loop_arc, rounded_box
+from explorer.figures.graph.layout import (
+    PARAM_ORDER,
+    Box,
+    bus_gap,
+    level_op,
+    loop_arc,
+    rounded_box,
+)
 
 
 def box_outlines(boxes: list[Box], keep: np.ndarray, shown: np.ndarray):
@@ -34,7 +41,7 @@ def box_outlines(boxes: list[Box], keep: np.ndarray, shown: np.ndarray):
 def param_bundles(data: GraphArrays) -> np.ndarray:
     """(n, 5) segments x0, y0, x1, y1, t of every parameter's bundle (t NaN: always shown)."""
     boxes, box_of = data.placement.boxes, np.array(data.placement.box_of, dtype=int)
-    gap = 0.12 if data.placement.geometry.band > 1 else 0.08
+    gap = bus_gap(data.placement.geometry)
     rows: list[tuple[float, float, float, float, float]] = []
     for p in np.flatnonzero([k in ("param", "parameter", "weight") for k in data.kind]):
         heads = data.head[data.edge_param & (data.tail == p)]
@@ -63,7 +70,7 @@ def param_bundles(data: GraphArrays) -> np.ndarray:
 
 def _lift(data: GraphArrays, rank: int) -> float:
     """How far the rank-th loop of a box rises over it (op-level boxes are taller)."""
-    return (0.6 + 0.25 * rank) if data.placement.geometry.band <= 1 else (0.6 + 0.3 * rank)
+    return (0.6 + 0.3 * rank) if level_op(data.placement.geometry) else (0.6 + 0.25 * rank)
 
 
 def loop_paths(data: GraphArrays, loops: np.ndarray):

@@ -7,6 +7,7 @@ import numpy as np
 
 from explorer.figures.graph.bundles import loop_labels
 from explorer.figures.graph.data import GraphArrays
+from explorer.figures.graph.layout import bus_gap
 from explorer.figures.graph.traces import loop_mask
 from explorer.figures.style import HIGHLIGHT_FILL, themed
 
@@ -61,7 +62,7 @@ def lane_captions(data: GraphArrays, x: float, large_font: bool) -> list[dict]:
     return [
         {
             "x": x,
-            "y": y + geo.box_h + 0.02,
+            "y": y + geo.box_h + 4 * bus_gap(geo),  # over the lane's parameter buses
             "xref": "x",
             "yref": "y",
             "text": text,

@@ -41,12 +41,15 @@ class Geometry:
     first_lane: float  # y of the first lane's centre (x_t sit at y = 0)
 
 
-def geometry(level: str, directions: int) -> Geometry:
+def geometry(level: str, directions: int, layers: int = 1) -> Geometry:
+    """Sizes for a level; several chains at cell level get taller lanes (room for each lane's
+    bundle and caption between the boxes)."""
     if level == "op":
         return Geometry(column=2.4, band=3.0, box_w=1.0, box_h=0.95, shift=0.0, first_lane=1.6)
+    band = 1.3 if directions == 2 or layers > 1 else 1.0
     if directions == 2:
-        return Geometry(column=1.5, band=1.0, box_w=0.24, box_h=0.3, shift=0.3, first_lane=1.0)
-    return Geometry(column=1.0, band=1.0, box_w=0.32, box_h=0.3, shift=0.0, first_lane=1.0)
+        return Geometry(column=1.5, band=band, box_w=0.24, box_h=0.3, shift=0.3, first_lane=1.0)
+    return Geometry(column=1.0, band=band, box_w=0.32, box_h=0.3, shift=0.0, first_lane=1.0)
 
 
 @dataclass
@@ -113,7 +116,7 @@ def place(G: nx.DiGraph) -> Placement:
     directions = 2 if G.graph.get("bidirectional") or _has_direction(G, "backward") else 1
     cell = G.graph.get("cell") or _guess_cell(G)
     rolled = bool(G.graph.get("rolled"))
-    geo = geometry(level, directions)
+    geo = geometry(level, directions, int(G.graph.get("num_layers") or 1))
     ids = list(G.nodes)
     infos = [node_info(nid, G.nodes[nid], directions) for nid in ids]
     seq_len = G.graph.get("seq_len") or max(
@@ -186,7 +189,7 @@ def _place_params(infos, xs, ys, geo: Geometry, top: float) -> None:
     enc = [x for x, i in placed if not infos[i].decoder] or [0.0]
     dec = [x for x, i in placed if infos[i].decoder]
     left, right = min(enc) - 0.9 * geo.column - 0.4, (max(dec) + 1.0 if dec else 0.0)
-    spread = (-0.55, 0.0, 0.55) if geo.band > 1 else (-0.25, 0.0, 0.25)
+    spread = (-0.55, 0.0, 0.55) if level_op(geo) else (-0.25, 0.0, 0.25)
     for i, info in enumerate(infos):
         if not math.isnan(xs[i]):
             continue
@@ -252,6 +255,16 @@ def _lanes(infos, geo: Geometry, directions: int, layers: int, rolled: bool):
 def _state_slot(cell: str) -> str:
     """The slot of the node y_t reads: h_t (LSTM) or s_t."""
     return "h" if cell == "lstm" else "s"
+
+
+def level_op(geo: Geometry) -> bool:
+    """Whether the geometry is op level's (tall boxes holding several nodes)."""
+    return geo.box_h > 0.5
+
+
+def bus_gap(geo: Geometry) -> float:
+    """Vertical distance between two parameter buses over a lane."""
+    return 0.12 if level_op(geo) else 0.08
 
 
 def _has_kind(G: nx.DiGraph, *kinds: str) -> bool:
