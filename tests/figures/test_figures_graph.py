@@ -354,3 +354,14 @@ def test_animation_samples_steps_of_long_sequences():
     fig = unroll_animation_figure(build_graph(trace), max_frames=30, max_nodes=5000, max_steps=150)
     names = [int(f.name) for f in fig.frames]
     assert len(names) == 30 and names[0] == 1 and names[-1] == 150
+
+
+def test_animation_can_start_at_a_step_as_the_pages_main_graph():
+    G = build_graph(rnnviz.unroll([f"w{i}" for i in range(40)], cell="elman", hidden_size=4))
+    fig = unroll_animation_figure(G, upto_t=30)
+    assert fig.layout.sliders[0].steps[fig.layout.sliders[0].active].label == "30"
+    assert fig.layout.title.text.startswith("<b>s</b><sub>30</sub> = R(")
+    assert fig.layout.title.text.endswith("(t = 16..40 of 40)")  # 25 steps around t = 30
+    shown = {int(m) for t in node_traces(fig) for h, x in zip(t.customdata, floats(t.x), strict=True)
+             if math.isfinite(x) for m in re.findall(r"t = (\d+)", h)}  # fmt: skip
+    assert max(shown) == 30 and min(shown) == 16  # built up to t = 30; Play goes on to 40

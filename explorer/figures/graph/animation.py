@@ -125,25 +125,40 @@ def unroll_animation_figure(
     frame_ms: int = FRAME_MS,
     max_steps: int | None = None,
     title_text: str = "Watch the RNN unroll",
+    upto_t: int | None = None,
 ) -> go.Figure:
     """The unrolled graph built up step by step: frame t shows every node with t' <= t, and its
-    title is the nested formula of s_t. Long sentences show their last `max_steps` steps."""
-    G, note, _ = windowed(G, max_nodes, None, None, max_steps)
+    title is the nested formula of s_t. Long sentences show the `max_steps` steps that end at
+    `upto_t` (default: the last). The base figure is the graph at `upto_t` (default: the first
+    frame), so it can stand as the page's stepped graph and Play from there."""
+    G, note, _ = windowed(G, max_nodes, upto_t, None, max_steps)
     data = GraphArrays.from_graph(G)
     steps = _frame_steps(data, max_frames)
-    first = steps[0] if steps else None
+    start = _start(steps, upto_t)
     # The base figure holds every point (styles, hover text); frames only move points in from NaN.
     traces = graph_traces(
-        data, upto_t=first, show_params=show_params, large_font=large_font, keep_hidden=True
+        data, upto_t=start, show_params=show_params, large_font=large_font, keep_hidden=True
     )
     title = (
-        formula_title(first, note, data.seq_len) if first is not None else titled(title_text, note)
+        formula_title(start, note, data.seq_len) if start is not None else titled(title_text, note)
     )
     layout = graph_layout(data, title=title, large_font=large_font)
-    band = step_band(data, first) if first is not None else None
+    band = step_band(data, start) if start is not None else None
     if band:
         layout["shapes"] = [band]
-    layout.update(updatemenus=[_buttons(frame_ms)], sliders=[_slider(steps, large_font)])
+    slider = _slider(steps, large_font)
+    slider["active"] = steps.index(start) if start in steps else 0
+    layout.update(updatemenus=[_buttons(frame_ms)], sliders=[slider])
     merge(layout, {"margin": {"b": 200}, "height": layout.get("height", 400) + 140})
     frames = [_frame(data, t, show_params, note) for t in steps]
     return build.figure(traces, legend_on_top_layout(layout), frames=frames)
+
+
+def _start(steps: list[int], upto_t: int | None) -> int | None:
+    """The frame the base figure shows: the last frame at or before upto_t (else the first)."""
+    if not steps:
+        return None
+    if upto_t is None:
+        return steps[0]
+    earlier = [t for t in steps if t <= upto_t]
+    return earlier[-1] if earlier else steps[0]
