@@ -3,6 +3,7 @@ gradients the test sets): boxes, bundles, loops, lanes, true colours, notation, 
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -21,7 +22,7 @@ from explorer.figures.style import (
     NOT_COMPUTED_FILL,
     ZERO_GRADIENT_GREY,
 )
-from rnnviz.graph import build_graph, rolled_graph, window_graph
+from rnnviz.graph import build_graph, graph_from_json, graph_to_json, rolled_graph, window_graph
 from tests.support.figure_cases import floats, named, sentence_trace
 
 
@@ -365,3 +366,18 @@ def test_animation_can_start_at_a_step_as_the_pages_main_graph():
     shown = {int(m) for t in node_traces(fig) for h, x in zip(t.customdata, floats(t.x), strict=True)
              if math.isfinite(x) for m in re.findall(r"t = (\d+)", h)}  # fmt: skip
     assert max(shown) == 30 and min(shown) == 16  # built up to t = 30; Play goes on to 40
+
+
+def test_json_round_trip_hand_made_and_empty_graphs_draw():
+    G = build_graph(rnnviz.unroll("a b c", cell="lstm", hidden_size=4), level="op")
+    same = graph_figure(graph_from_json(graph_to_json(G)))  # NaN -> null -> NaN: same drawing
+    assert json.loads(same.to_json()) == json.loads(graph_figure(G).to_json())
+    hand = nx.DiGraph()
+    hand.add_node("x[1]", t=1, kind="x", label="x_1")
+    hand.add_node("s[l1,fwd,1]", t=1, kind="s", label="s_1", grad_log10=None)  # JSON null
+    hand.add_node("odd", t=None, kind="mystery")
+    hand.add_edge("x[1]", "s[l1,fwd,1]")
+    fig = graph_figure(hand)
+    assert len(drawn_nodes(fig)) == 3
+    assert "not computed" in hover_of(fig, "<b>s</b><sub>1</sub>")
+    assert drawn_nodes(graph_figure(nx.DiGraph())) == []

@@ -42,7 +42,9 @@ def axis_ranges(data: GraphArrays, large_font: bool) -> tuple[list[float], list[
     boxes = data.placement.boxes
     xs = np.concatenate([data.x, [b.x0 for b in boxes], [b.x1 for b in boxes]])
     ys = np.concatenate([data.y, [b.y1 for b in boxes]])
-    span = float(xs.max() - xs.min()) if xs.size else 1.0
+    if not xs.size:  # an empty graph: an empty canvas, not an error
+        return [-1.0, 1.0], [-1.0, 1.0]
+    span = float(xs.max() - xs.min())
     per_px = max(span, 1.0) / (NOMINAL_WIDTH - 200)
     label_px = 80 if large_font else 58  # "W_hh'²" at the label font, and a gap
     left = float(xs.min()) - max(label_px * per_px * 1.6, 0.6)
