@@ -145,9 +145,8 @@ def place(G: nx.DiGraph) -> Placement:
         sign = -1.0 if info.backward else 1.0
         if info.kind in CELL_KINDS:
             if level == "op":
+                # s_0 (h_0, c_0) sits where the state sits in a box: the chain reads straight on
                 dx, dy = OP_SLOTS.get(cell, OP_SLOTS["lstm"]).get(info.slot, (0.0, 0.0))
-                if info.t == 0:
-                    dx = OP_SLOTS[cell].get(info.slot, (0.45, 0.0))[0] if cell in OP_SLOTS else 0
                 xs.append(cx + sign * dx)
                 ys.append(lane_y + dy)
             else:
@@ -169,7 +168,7 @@ def place(G: nx.DiGraph) -> Placement:
     _place_losses(ids, infos, xs, ys, geo, top)
     _place_params(infos, xs, ys, geo, top)
     boxes, box_of = _boxes(infos, xs, ys, geo, level, cell, rolled, directions, column)
-    lanes = _lanes(infos, geo, directions, G.graph.get("num_layers") or 1, rolled)
+    lanes = _lanes(infos, geo, directions, G.graph.get("num_layers") or 1)
     return Placement(xs, ys, boxes, box_of, lanes, geo, {"top": top, "level": level})
 
 
@@ -239,7 +238,7 @@ def _boxes(infos, xs, ys, geo, level, cell, rolled, directions, column):
     return boxes, box_of
 
 
-def _lanes(infos, geo: Geometry, directions: int, layers: int, rolled: bool):
+def _lanes(infos, geo: Geometry, directions: int, layers: int):
     """Captions of the chains: 'forward RNN →' / 'backward RNN ←', 'layer 2' in a stack."""
     if directions == 1 and layers == 1:
         return []
