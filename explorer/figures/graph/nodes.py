@@ -82,17 +82,20 @@ def _node_text(data: GraphArrays, idx: np.ndarray, kind: str, every: int):
             ink,
         )
     text = [data.text[i] if k else "" for i, k in zip(idx, keep, strict=True)]
-    where = [_text_position(data, i, kind) for i in idx]
+    roomy = every == 1  # few steps: a label fits right of its node, inside its box
+    where = [_text_position(data, i, kind, roomy) for i in idx]
     return text, where if len(set(where)) > 1 else (where[0] if where else None), None
 
 
-def _text_position(data: GraphArrays, i: int, kind: str) -> str:
+def _text_position(data: GraphArrays, i: int, kind: str, roomy: bool) -> str:
     """Outside boxes (s_0, parameters, inputs) labels sit outside; inside, under the node."""
     if kind in ("param", "parameter", "weight"):
         right_side = data.x[i] > np.nanmedian(data.x)  # the decoder's, right of its steps
         return "middle right" if right_side else "middle left"
     if data.t[i] == 0 or (data.placement.box_of[i] < 0 and kind not in TEXT_POSITIONS):
         return "top center"
+    if roomy and kind not in TEXT_POSITIONS and data.placement.extra.get("level") != "op":
+        return "bottom right"  # cell level: x_t -> s_t and s_t -> y_t arrive from straight below
     return TEXT_POSITIONS.get(kind, "bottom center")
 
 
