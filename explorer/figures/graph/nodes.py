@@ -82,7 +82,8 @@ def _node_text(data: GraphArrays, idx: np.ndarray, kind: str, every: int):
             ink,
         )
     text = [data.text[i] if k else "" for i, k in zip(idx, keep, strict=True)]
-    roomy = every == 1  # few steps: a label fits right of its node, inside its box
+    # few steps and wide boxes (one chain): a label fits right of its node, inside its box
+    roomy = every == 1 and data.placement.geometry.box_w >= 0.3
     where = [_text_position(data, i, kind, roomy) for i in idx]
     return text, where if len(set(where)) > 1 else (where[0] if where else None), None
 
