@@ -133,16 +133,12 @@ def test_every_node_gradient_matches_autograd(case):
     grads = node_gradients(trace)
     nodes, xs, ys, loss = reference(trace)
     loss.backward()
-    cfg = trace.config
-    T, L, K, H = trace.seq_len, cfg.num_layers, cfg.num_directions, cfg.hidden_size
+    T = trace.seq_len
     checked = 0
     for (name, t, layer, k), tensor in nodes.items():
         if name in ("h", "c"):
             value = norm(tensor)
-            if name == "h":
-                got = grads.h[t, layer, k]
-            else:
-                got = grads.c[t, layer, k]
+            got = grads.h[t, layer, k] if name == "h" else grads.c[t, layer, k]
         else:
             value, got = norm(tensor), (grads.a if name == "a" else grads.gates[name])[t, layer, k]
         assert close(got, value), (name, t, layer, k, got, value)
@@ -250,7 +246,7 @@ def test_graph_nodes_carry_a_gradient(level, cell, pattern):
     G = build_graph(trace, level=level)
     missing = [n for n, a in G.nodes(data=True) if math.isnan(a["grad_log10"])]
     assert missing == []
-    for u, v, data in G.edges(data=True):
+    for _u, v, data in G.edges(data=True):
         assert data["grad_log10"] == G.nodes[v]["grad_log10"] or (
             math.isinf(data["grad_log10"]) and data["grad_log10"] == G.nodes[v]["grad_log10"]
         )
