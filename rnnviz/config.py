@@ -27,7 +27,7 @@ MAX_SCALE = 1e6
 DEFAULT_MAX_TOKENS = 10_000
 # Runs estimated (rnnviz.cost) to take longer than this are refused up front; raise max_seconds.
 DEFAULT_MAX_SECONDS = 60.0
-MAX_SECONDS = 7 * 24 * 3600.0
+MAX_SECONDS_LIMIT = 7 * 24 * 3600.0  # the largest max_seconds accepted (a week)
 # A seed must fit torch.Generator.manual_seed; sub-seeds are derived by rnnviz.patterns.sub_seed.
 MAX_SEED = 2**63 - 1
 
@@ -103,7 +103,7 @@ class UnrollConfig:
                 f"bidirectional must be True or False, got {_shown(self.bidirectional)}."
             )
         _number_in("init_scale", self.init_scale, 0.0, MAX_SCALE)
-        _number_in("max_seconds", self.max_seconds, 0.0, MAX_SECONDS)
+        _number_in("max_seconds", self.max_seconds, 0.0, MAX_SECONDS_LIMIT)
         if self.max_seconds == 0:
             raise RnnvizError("max_seconds must be more than 0 (the default is 60).")
         for name in ("spectral_radius", "sigma_max"):

@@ -118,7 +118,9 @@ def _check_entries(entries, file_size: int, cap_bytes: int) -> dict[str, zipfile
     records, total = {}, 0
     for info in entries:
         name = info.filename
-        if not _NAME.fullmatch(name) or name in records:
+        if name in records:
+            raise ArchiveError(f"The archive holds {name[:60]!r} twice: not a torch.save file.")
+        if not _NAME.fullmatch(name):
             raise ArchiveError(
                 f"The archive holds an entry torch.save does not write ({name[:60]!r}): "
                 "not a torch.save file."

@@ -117,9 +117,20 @@ HOSTILE = (
     "too many entries",
     "zip bomb",
     "truncated zip",
+    "path traversal entry",
+    "entries in two folders",
+    "duplicate entry",
     "pickle with a global",
     "legacy pickle",
 )
+
+
+def _with_entry(data: bytes, name: str, content: bytes) -> bytes:
+    """A copy of a zip with one more stored entry, named as given (zipfile keeps odd names)."""
+    buffer = io.BytesIO(data)
+    with zipfile.ZipFile(buffer, "a") as archive:
+        archive.writestr(zipfile.ZipInfo(name), content)
+    return buffer.getvalue()
 
 
 def hostile_files() -> dict[str, tuple[bytes, str]]:
@@ -178,6 +189,12 @@ def hostile_files() -> dict[str, tuple[bytes, str]]:
         "too many entries": (many.getvalue(), "5,001 entries"),
         "zip bomb": (bomb.getvalue(), "compressed"),
         "truncated zip": (good[: len(good) // 2], "not a complete zip"),
+        "path traversal entry": (
+            _with_entry(good, "archive/../../home/user/.bashrc", b"echo pwned"),
+            "does not write",
+        ),
+        "entries in two folders": (_with_entry(good, "other/data/7", bytes(4)), "one folder"),
+        "duplicate entry": (_with_entry(good, "archive/data/0", bytes(64)), "twice"),
         "pickle with a global": (
             torch_zip(forged_pickle({"weight_ih_l0": RunsCode()}), {}),
             "Python objects",
