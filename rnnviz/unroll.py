@@ -97,7 +97,7 @@ def _check_budget(seq_len: int, config: UnrollConfig) -> None:
     if seconds > config.max_seconds:
         n = jacobian_size(config.cell, config.hidden_size, config.num_layers)
         raise RnnvizError(
-            f"This run would take about {_duration(seconds)} ({seq_len:,} tokens, {n}×{n} "
+            f"This run could take up to about {_duration(seconds)} ({seq_len:,} tokens, {n}×{n} "
             f"step Jacobians{', both directions' if config.bidirectional else ''}), more than "
             f"max_seconds={config.max_seconds:g}: lower hidden_size, num_layers or the number of "
             "tokens, or raise max_seconds if you mean to wait."

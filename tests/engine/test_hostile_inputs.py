@@ -227,7 +227,7 @@ def test_targets_may_be_any_iterable_of_class_ids():
 
 
 def test_runs_that_would_take_minutes_are_refused_up_front_and_the_limit_moves():
-    with pytest.raises(RnnvizError, match="GB|would take about"):  # the brief's example
+    with pytest.raises(RnnvizError, match="GB|could take up to about"):  # the brief's example
         rnnviz.unroll("w " * 10_000, hidden_size=1024, num_layers=8, bidirectional=True)
     slow = UnrollConfig(cell="elman", hidden_size=1024)  # fits in memory, ~20 minutes
     with pytest.raises(RnnvizError, match=r"about \d+ minutes.*max_seconds=60.*raise max_seconds"):
@@ -244,3 +244,13 @@ def test_the_estimate_grows_with_every_size():
     assert estimate_seconds("lstm", 64, 1, True, 100) == pytest.approx(2 * base)
     assert estimate_seconds("lstm", 64, 1, False, 200) == pytest.approx(2 * base)
     assert estimate_seconds("gru", 64, 1, False, 100) < base  # n = H, not 2H
+
+
+def test_the_cli_takes_max_seconds(capsys):
+    from rnnviz.cli import main
+
+    argv = ["trace", "--text", "w w", "--cell", "elman", "--hidden-size", "1024"]
+    assert main([*argv, "--max-seconds", "0.001"]) == 2
+    assert "max_seconds=0.001" in capsys.readouterr().err
+    assert main(["trace", "--text", "w w", "--hidden-size", "4", "--max-seconds", "30"]) == 0
+    assert '"max_seconds": 30.0' in capsys.readouterr().out
