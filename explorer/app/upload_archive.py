@@ -16,6 +16,7 @@ import io
 import math
 import pickle
 import re
+import struct
 import zipfile
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ import rnnviz
 
 MAX_ENTRIES = 512  # an 8-layer bidirectional LSTM has 64 tensors
 MAX_PICKLE_BYTES = 1024 * 1024  # the pickle of such a state_dict is a few KB
+# zipfile makes one object per central-directory entry: bound the directory before it reads it.
+MAX_DIRECTORY_BYTES = 100 * 1024  # torch's entries take ~70 bytes each
 MAX_DIMS = 8
 # Names torch.save writes, under one top-level folder.
 _NAME = re.compile(
@@ -79,6 +82,7 @@ class TensorSpec:
 
 def inspect_archive(data: bytes, cap_bytes: int) -> None:
     """Raise ArchiveError unless `data` is a torch.save zip whose every declared size fits."""
+    _check_directory(data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
@@ -107,6 +111,30 @@ def inspect_archive(data: bytes, cap_bytes: int) -> None:
     names = {id(v): k for k, v in loaded.items()} if isinstance(loaded, dict) else {}
     for spec in tensors:
         _check_tensor(spec, names.get(id(spec), "a nested tensor"), records, folder, cap_bytes)
+
+
+def _check_directory(data: bytes) -> None:
+    """The entry count and central-directory size from the zip's end records (zip64's too, which
+    torch.save writes), checked before zipfile builds an object per entry."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or end + 22 > len(data):
+        return  # no end record: zipfile says the file is not a complete zip
+    count, size = struct.unpack_from("<HL", data, end + 10)
+    locator = end - 20
+    if (count == 0xFFFF or size == 0xFFFFFFFF) and data[locator : locator + 4] == b"PK\x06\x07":
+        (record,) = struct.unpack_from("<Q", data, locator + 8)
+        if data[record : record + 4] == b"PK\x06\x06" and record + 56 <= len(data):
+            count, size = struct.unpack_from("<QQ", data, record + 32)
+    if count > MAX_ENTRIES:
+        raise ArchiveError(
+            f"The archive has {count:,} entries; a state_dict has a few dozen "
+            f"(up to {MAX_ENTRIES} accepted)."
+        )
+    if size > MAX_DIRECTORY_BYTES:
+        raise ArchiveError(
+            f"The archive's directory is {size:,} bytes; torch.save's takes a few KB "
+            f"(up to {MAX_DIRECTORY_BYTES:,} accepted)."
+        )
 
 
 def _check_entries(entries, file_size: int, cap_bytes: int) -> dict[str, zipfile.ZipInfo]:

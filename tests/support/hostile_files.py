@@ -115,6 +115,7 @@ HOSTILE = (
     "zero-width tensors",
     "integer weights",
     "too many entries",
+    "huge directory",
     "zip bomb",
     "truncated zip",
     "path traversal entry",
@@ -143,6 +144,11 @@ def hostile_files() -> dict[str, tuple[bytes, str]]:
         archive.writestr("archive/data.pkl", forged_pickle({}))
         for index in range(5000):
             archive.writestr(f"archive/data/{index}", b"")
+    long_names = io.BytesIO()  # few entries, but a central directory of ~0.5 MB
+    with zipfile.ZipFile(long_names, "w") as archive:
+        archive.writestr("archive/data.pkl", forged_pickle({}))
+        for index in range(500):
+            archive.writestr(f"archive/{index:0>1000}", b"")
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("archive/data.pkl", forged_pickle({}))
@@ -187,6 +193,7 @@ def hostile_files() -> dict[str, tuple[bytes, str]]:
         ),
         "integer weights": (saved({**lstm, "weight_hh_l0": torch.zeros(16, 4).int()}), "int32"),
         "too many entries": (many.getvalue(), "5,001 entries"),
+        "huge directory": (long_names.getvalue(), "directory is"),
         "zip bomb": (bomb.getvalue(), "compressed"),
         "truncated zip": (good[: len(good) // 2], "not a complete zip"),
         "path traversal entry": (
