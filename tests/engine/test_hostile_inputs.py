@@ -90,6 +90,12 @@ with warnings.catch_warnings():
         (replaced(weight_hh_l0=torch.zeros(1).expand(16, 4)), "zero stride"),
         (replaced(extra=torch.zeros(1).expand(2_000_000, 2_000_000)), "zero stride"),
         (replaced(weight_hh_l0=torch.zeros(1, 4).expand(HUGE, 4)), "zero stride"),
+        # overlapping strides over a small storage: the shapes are judged before any number
+        (replaced(extra=torch.zeros(2 * 10**6).as_strided((10**6, 10**6), (1, 1))), "unexpected"),
+        (
+            replaced(weight_hh_l0=torch.zeros(10**6 + 3).as_strided((10**6, 4), (1, 1))),
+            "weight_hh_l0",
+        ),
         ({1: torch.zeros(2), **lstm_dict()}, "of type int, not a string"),
         ({("weight_ih_l0",): torch.zeros(2), **lstm_dict()}, "not a string"),
         (replaced(weight_hh_l0=np.zeros((16, 4))), "not a tensor"),
