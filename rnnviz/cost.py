@@ -17,6 +17,8 @@ nearly tied can take up to ~8x longer (the power iteration gives up and an SVD r
 
 from __future__ import annotations
 
+from rnnviz.errors import RnnvizError
+
 SECONDS_PER_LAYER_STEP = 1e-4  # fixed cost of one layer's step, forward and backward
 SECONDS_PER_N3 = 1.2e-10  # per step and direction, times n³ while the transfer rows are full rank
 
@@ -33,7 +35,7 @@ def estimate_seconds(
 ) -> float:
     """Rough seconds for rnnviz.unroll on seq_len tokens (the full-rank case: usually less)."""
     if cell not in _GATES:
-        raise ValueError(f"unknown cell {cell!r}")
+        raise RnnvizError(f"Unknown cell {cell!r}: choose one of {', '.join(_GATES)}.")
     n = jacobian_size(cell, hidden_size, num_layers)
     directions = 2 if bidirectional else 1
     per_step = num_layers * SECONDS_PER_LAYER_STEP + SECONDS_PER_N3 * float(n) ** 3
