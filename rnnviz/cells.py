@@ -135,3 +135,30 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
     dr = dn * run.hn[t] * r * (1.0 - r)
     d_prev = cot * z + np.concatenate([dr, dz, dn * r], axis=1) @ w["w_hh"]
     return d_prev, on_input(np.concatenate([dr, dz, dn], axis=1))
+
+
+def torch_step(cell: str, w: dict, x, h, c=None, activation: str = "tanh") -> dict:
+    """One differentiable step of R in torch, the same equations as `run_layer`, batched over any
+    leading dimensions: x (..., D_in), h and c (..., H); w holds torch tensors w_ih, w_hh, b_ih, b_hh.
+
+    Returns every tensor the op-level graph draws: {"h", "c" (LSTM), "a" (Elman pre-activation),
+    "gates": {name: activation}, "hn" (GRU W_hn h + b_hn)}. The encoder-decoder's decoder and the
+    Lab's float64 recorder both step through this function."""
+    import torch  # the engine's numpy loop does not need torch; only these callers do
+
+    zx = x @ w["w_ih"].T + w["b_ih"]  # (..., G*H) input part
+    zh = h @ w["w_hh"].T + w["b_hh"]  # (..., G*H) recurrent part
+    if cell == "elman":
+        a = zx + zh  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+        phi = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}.get(activation)
+        return {"h": phi(a) if phi else a, "a": a, "gates": {}}
+    if cell == "lstm":
+        i, f, g, o = (zx + zh).chunk(4, dim=-1)  # torch's gate order
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c_new = f * c + i * g  # c_t = f * c_{t-1} + i * g
+        return {"h": o * torch.tanh(c_new), "c": c_new, "gates": {"i": i, "f": f, "g": g, "o": o}}
+    xr, xz, xn = zx.chunk(3, dim=-1)
+    hr, hz, hn = zh.chunk(3, dim=-1)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)  # n reads r * (W_hn h_{t-1} + b_hn)
+    return {"h": (1 - z) * n + z * h, "gates": {"r": r, "z": z, "n": n}, "hn": hn}

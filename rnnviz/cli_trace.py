@@ -17,7 +17,7 @@ import rnnviz
 from rnnviz.config import ACTIVATIONS, CELLS, INITS, PATTERNS, TOKENIZERS, UnrollConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.graph import build_graph, graph_to_json
-from rnnviz.graph_json import to_plain
+from rnnviz.graph.node_link import to_plain
 from rnnviz.tables import (
     gates_frame,
     outputs_frame,

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from rnnviz.cells import torch_step
 from rnnviz.config import MAX_SEED, UnrollConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.inputs import class_id, embed
@@ -218,7 +219,8 @@ def _run_decoder(config, tokens, h0, c0, targets):
     h, c = h0, c0
     states, logits = [], []
     for x in inputs:  # s'_k = R(s'_{k-1}, x'_k), y'_k = O'(s'_k)
-        h, c = _torch_step(config, w, x, h, c)
+        out = torch_step(config.cell, w, x, h, c, config.activation)
+        h, c = out["h"], out.get("c")
         states.append(h if c is None else torch.cat([h, c]))
         logits.append(h @ weight.T + bias)
     logits_t = torch.stack(logits)  # (T_out, C)
@@ -232,24 +234,3 @@ def _run_decoder(config, tokens, h0, c0, targets):
         "loss": float(loss.detach()),
     }
     return labels.numpy(), decoder, loss
-
-
-def _torch_step(config, w, x, h, c):
-    """One differentiable step of the decoder, the same equations as rnnviz.cells."""
-    H = h.shape[0]
-    z = w["w_ih"] @ x + w["b_ih"]
-    hh = w["w_hh"] @ h + w["b_hh"]
-    if config.cell == "elman":
-        a = z + hh
-        act = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}.get(
-            config.activation
-        )
-        return (act(a) if act else a), None
-    if config.cell == "lstm":
-        i, f, g, o = (z + hh).split(H)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-        return torch.sigmoid(o) * torch.tanh(c), c
-    r = torch.sigmoid(z[:H] + hh[:H])
-    u = torch.sigmoid(z[H : 2 * H] + hh[H : 2 * H])
-    n = torch.tanh(z[2 * H :] + r * hh[2 * H :])
-    return (1 - u) * n + u * h, None

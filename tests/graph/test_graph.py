@@ -21,7 +21,7 @@ from rnnviz.graph import (
     graph_to_json,
     rolled_graph,
 )
-from rnnviz.graph_parts import EDGE_KINDS, NODE_ATTRS
+from rnnviz.graph.parts import EDGE_KINDS, NODE_ATTRS
 from tests.support.graph_cases import CELLS, PATTERNS, same_number, trace_of
 
 NODE_KINDS = {"x", "s", "h", "c", "gate", "preact", "y", "loss", "param"}

@@ -1,9 +1,5 @@
-"""The unrolled computation graph of a Trace as a networkx DiGraph ("really just a big feedforward
-network"), the rolled "network with a loop", a time window of a long graph, and node-link JSON.
-
-    G = build_graph(trace, level="cell")   # s_t per (layer, direction, t); "op": gates, c_t, h_t
-    G.nodes["s[l1,fwd,3]"]   # {'t': 3, 'kind': 's', 'layer': 1, 'direction': 'forward',
-                             #  'label': 's_3', 'value_norm': ..., 'grad_log10': ..., 'pos': (3.0, 1.0)}
+"""Build the graphs: the unrolled DAG of a Trace ("really just a big feedforward network"), the
+rolled "network with a loop", and a time window of a long graph.
 
 Node ids: "x[3]", "s[l1,fwd,3]" (s_0: t = 0; layers count from 1), op level "a[...]" (Elman
 pre-activation), "gate:f[...]", "c[...]", "h[...]" (LSTM: s_t = [h_t; c_t]), "y[3]", "loss[3]" (L_t),
@@ -21,12 +17,10 @@ import networkx as nx
 
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
-from rnnviz.graph_count import count_nodes_edges
-from rnnviz.graph_decoder import add_decoder
-from rnnviz.graph_frame import Frame
-from rnnviz.graph_json import graph_from_json, graph_to_json
-from rnnviz.graph_parts import LEVELS, NAN, GraphParts
-from rnnviz.graph_patterns import (
+from rnnviz.graph.decoder import add_decoder
+from rnnviz.graph.frame import Frame
+from rnnviz.graph.parts import LEVELS, NAN, GraphParts
+from rnnviz.graph.patterns import (
     OUTPUT_PATTERNS,
     add_encoder_losses,
     add_inputs,
@@ -34,18 +28,9 @@ from rnnviz.graph_patterns import (
     add_output_param,
     add_step_loss,
 )
-from rnnviz.graph_steps import add_cell_step, add_initial_states, add_op_step, add_params
-from rnnviz.graph_values import NodeValues, node_values
+from rnnviz.graph.steps import add_cell_step, add_initial_states, add_op_step, add_params
+from rnnviz.graph.values import NodeValues, node_values
 from rnnviz.trace import Trace
-
-__all__ = [
-    "build_graph",
-    "count_nodes_edges",
-    "graph_from_json",
-    "graph_to_json",
-    "rolled_graph",
-    "window_graph",
-]
 
 
 def build_graph(trace: Trace, level: str = "cell") -> nx.DiGraph:
