@@ -15,6 +15,7 @@ chain through time is `flow`'s job.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from rnnviz.cells import torch_step
-from rnnviz.config import UnrollConfig
+from rnnviz.config import MAX_SEED, UnrollConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.inputs import class_id, embed
 from rnnviz.models import build_rnn, layer_weights
@@ -48,10 +49,27 @@ class LossResult:
     final_output: np.ndarray | None  # (C,) acceptor: O(final state), the logits it predicts from
 
 
+def sub_seed(seed: int, salt: int) -> int:
+    """A seed in 0..MAX_SEED for one part of a run (O's weights, the encoder's goal, ...).
+
+    Seeds up to ~9e15 keep the historical `seed * 1009 + salt` (so every published number stays);
+    above that, where the product would overflow torch's manual_seed, a hash of (seed, salt)."""
+    legacy = seed * 1009 + salt
+    if legacy <= MAX_SEED:
+        return legacy
+    digest = hashlib.blake2b(f"{seed}\x1f{salt}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") & MAX_SEED
+
+
+def decoder_seed(seed: int) -> int:
+    """The encoder-decoder's decoder weights: seed + 1, or a hashed seed at the top of the range."""
+    return seed + 1 if seed < MAX_SEED else sub_seed(seed, 4)
+
+
 def make_head(config: UnrollConfig, salt: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
     """O's weight (C, K*H) and bias (C,), uniform like nn.Linear's default, seeded."""
     fan_in = config.num_directions * config.hidden_size
-    gen = torch.Generator().manual_seed(config.seed * 1009 + salt)
+    gen = torch.Generator().manual_seed(sub_seed(config.seed, salt))
     k = 1.0 / np.sqrt(fan_in)
     weight = torch.empty(config.output_size, fan_in, dtype=torch.float64).uniform_(
         -k, k, generator=gen
@@ -94,6 +112,11 @@ def attach_loss(config, tokens, top_h, top_c, targets=None) -> LossResult:
         step = F.cross_entropy(logits, torch.tensor(tgt), reduction="none")
         name = "sum over t of the cross-entropy of y_t (transducer)"
     elif config.pattern == "encoder":
+        if targets is not None:
+            raise RnnvizError(
+                "The encoder takes no targets (its goal vector is drawn from the seed): drop "
+                "targets=, or use pattern='acceptor', 'transducer' or 'encoder-decoder'."
+            )
         tgt = None
         goal = _encoder_goal(config, K * H)
         step[T - 1] = 0.5 * ((final - goal) ** 2).sum()
@@ -203,7 +226,7 @@ def _final_vector(x: torch.Tensor, K: int) -> torch.Tensor:
 def _targets(given, count: int, config: UnrollConfig, default) -> list[int]:
     if given is None:
         return list(default())
-    values = [given] if np.isscalar(given) else list(given)
+    values = _as_list(given, config)
     if len(values) != count:
         raise RnnvizError(
             f"Expected {count} target(s) for the {config.pattern}, got {len(values)}."
@@ -220,13 +243,35 @@ def _targets(given, count: int, config: UnrollConfig, default) -> list[int]:
     return [int(v) for v in values]
 
 
+def _as_list(given, config: UnrollConfig) -> list:
+    """targets as a list: one class id, or any iterable of them (at most max_tokens)."""
+    if np.isscalar(given) or isinstance(given, np.ndarray | torch.Tensor) and given.ndim == 0:
+        return [given.item() if isinstance(given, np.ndarray | torch.Tensor) else given]
+    if isinstance(given, dict | set | frozenset) or not hasattr(given, "__iter__"):
+        raise RnnvizError(
+            f"targets must be a class id or a list of class ids, got type {type(given).__name__}."
+        )
+    if isinstance(given, np.ndarray | torch.Tensor):
+        if given.ndim != 1 or given.shape[0] > config.max_tokens:
+            raise RnnvizError(f"targets must be a flat list of class ids, got shape {given.shape}.")
+        return given.tolist()
+    values = []
+    for value in given:
+        values.append(value)
+        if len(values) > config.max_tokens:
+            raise RnnvizError(f"More than max_tokens={config.max_tokens:,} targets.")
+    return values
+
+
 def _encoder_goal(config: UnrollConfig, size: int) -> torch.Tensor:
-    gen = torch.Generator().manual_seed(config.seed * 1009 + 2)
+    gen = torch.Generator().manual_seed(sub_seed(config.seed, 2))
     return torch.rand(size, dtype=torch.float64, generator=gen) * 1.6 - 0.8  # inside tanh's range
 
 
 def _run_decoder(config, tokens, h0, c0, targets):
     """Teacher-forced decoder of the same cell, one layer of size K*H, generating the reversed input."""
+    if targets is not None:
+        targets = _as_list(targets, config)  # once: a generator can be read only once
     out_tokens = list(reversed(tokens)) if targets is None else [str(t) for t in targets]
     if not out_tokens:
         raise RnnvizError("The encoder-decoder needs at least one target token.")
@@ -236,7 +281,7 @@ def _run_decoder(config, tokens, h0, c0, targets):
         hidden_size=size,
         input_size=config.input_size,
         activation=config.activation,
-        seed=config.seed + 1,
+        seed=decoder_seed(config.seed),
         output_size=config.output_size,
         init=config.init if config.init != "identity" or config.cell == "elman" else "default",
         forget_bias=config.forget_bias,
