@@ -186,7 +186,7 @@ def test_saliency_of_the_predicted_class(cell, bidir):
 
 
 def test_far_below_float64_the_gradient_is_still_a_number():
-    tokens = ["w%d" % (i % 40) for i in range(1500)]
+    tokens = [f"w{i % 40}" for i in range(1500)]
     trace = rnnviz.unroll(tokens, cell="elman", hidden_size=8, input_size=8, seed=0, sigma_max=0.3)
     grads = node_gradients(trace)
     assert grads.x[0] < -400 and np.isfinite(grads.x[0])
