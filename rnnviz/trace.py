@@ -16,8 +16,6 @@ from threadpoolctl import threadpool_limits
 
 from rnnviz.config import UnrollConfig
 
-DIRECTION_NAMES = ("forward", "backward")
-
 
 @dataclass(frozen=True, eq=False)
 class Trace:
