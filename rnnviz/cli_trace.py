@@ -51,6 +51,7 @@ OPTIONS = (
     ("--output-size", "output_size", int, "classes predicted by O"),
     ("--tokenize", "tokenize", str, f"split the text into: {', '.join(TOKENIZERS)}"),
     ("--max-tokens", "max_tokens", int, "refuse longer inputs"),
+    ("--max-seconds", "max_seconds", float, "refuse runs estimated to take longer"),
 )
 
 

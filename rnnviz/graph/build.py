@@ -6,7 +6,8 @@ pre-activation), "gate:f[...]", "c[...]", "h[...]" (LSTM: s_t = [h_t; c_t]), "y[
 "loss" (L), "param:W_ih[l1,fwd]" / "param:W_hh[...]" / "param:b[...]" / "param:O"; the decoder's are
 "s[dec,2]", "x[dec,2]", "y[dec,2]", "loss[dec,2]", "param:W_hh[dec]", "param:O[dec]".
 Edge kinds: recurrent, input, layer, output, loss, param, op, cell_path. grad_log10 of an edge is the
-gradient reaching its head node (NaN where the trace has none). Counts: `count_nodes_edges`.
+gradient reaching its head node: every node's grad_log10 is log10 ||dL/dv||, the total derivative
+(`rnnviz.node_grads`), -inf where no gradient flows. Counts: `count_nodes_edges`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from rnnviz.graph.patterns import (
     add_step_loss,
 )
 from rnnviz.graph.steps import add_cell_step, add_initial_states, add_op_step, add_params
-from rnnviz.graph.values import NodeValues, node_values
+from rnnviz.graph.values import NodeValues, fill_gradients, node_values
 from rnnviz.trace import Trace
 
 
@@ -53,6 +54,7 @@ def build_graph(trace: Trace, level: str = "cell") -> nx.DiGraph:
     parts = GraphParts()
     decoder_len = len(trace.decoder["tokens"]) if trace.decoder is not None else 0
     _add_network(parts, frame, cfg.pattern, values, trace, decoder_len)
+    fill_gradients(parts, trace)
     return parts.to_digraph(**_graph_attrs(cfg, level, rolled=False, trace=trace))
 
 
