@@ -151,9 +151,10 @@ def test_true_colours_nan_unknown_minus_inf_grey_finite_on_the_scale():
     zero = [t for t in fig.data if t.name == "edges: exactly no gradient"][0]
     unknown = [t for t in fig.data if t.name == "edges: gradient not computed"][0]
     assert unknown.line.dash == "dot" and zero.line.dash == "solid"
-    into = lambda nid: sum(1 for u, _, k in G.in_edges(nid, data="kind") if k != "param")  # noqa: E731
-    assert int(np.isnan(floats(zero.x)).sum()) == into("s[l1,fwd,2]")
-    assert int(np.isnan(floats(unknown.x)).sum()) >= into("s[l1,fwd,3]")
+    flowing = [(u, g) for u, _, k, g in _edges(G) if k != "param"]
+    assert int(np.isnan(floats(zero.x)).sum()) == sum(1 for _, g in flowing if g == -math.inf)
+    assert int(np.isnan(floats(unknown.x)).sum()) == sum(1 for _, g in flowing if math.isnan(g))
+    assert any(g == -math.inf for _, g in flowing) and any(math.isnan(g) for _, g in flowing)
     buckets = [t for t in fig.data if (t.name or "").startswith("gradient bucket")]
     assert len(buckets) == N_BUCKETS
     bar = [t for t in fig.data if t.marker.showscale][0].marker
@@ -162,16 +163,22 @@ def test_true_colours_nan_unknown_minus_inf_grey_finite_on_the_scale():
     assert any("exactly 0" in n for n in legend) and any("not computed" in n for n in legend)
 
 
+def _edges(G: nx.DiGraph):
+    return [(u, v, d.get("kind"), d.get("grad_log10")) for u, v, d in G.edges(data=True)]
+
+
 def test_hover_gives_value_and_gradient_to_three_digits_in_the_lectures_notation():
     G = build_graph(sentence_trace("lstm"), level="op")
-    G = with_gradients(G, {"c[l1,fwd,5]": -4.3125, "c[l1,fwd,4]": -400.25})
+    grads = {"c[l1,fwd,5]": -4.3125, "c[l1,fwd,4]": -400.25, "gate:i[l1,fwd,2]": math.nan}
+    G = with_gradients(G, grads)
     G.nodes["c[l1,fwd,5]"]["value_norm"] = 0.73149
     fig = graph_figure(G)
     hover = hover_of(fig, "<b>c</b><sub>5</sub>")
     assert "‖∂L/∂<b>c</b><sub>5</sub>‖ = 10<sup>−4.31</sup>" in hover
     assert "‖<b>c</b><sub>5</sub>‖ = 0.731" in hover
     assert "10<sup>−400</sup>" in hover_of(fig, "<b>c</b><sub>4</sub>")  # from log10: no underflow
-    assert "not computed" in hover_of(fig, "i<sub>2</sub>")  # gates: NaN until the engine has them
+    assert "not computed" in hover_of(fig, "i<sub>2</sub>")  # NaN: never drawn as "no gradient"
+    assert "10<sup>" in hover_of(fig, "i<sub>3</sub>")  # the engine's own gradient of a gate
 
 
 def test_user_tokens_are_escaped_in_every_text_field():
