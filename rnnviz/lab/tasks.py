@@ -23,10 +23,8 @@ import torch
 
 from rnnviz.errors import RnnvizError
 from rnnviz.inputs import embed
+from rnnviz.lab.config import MAX_LAG, MIN_LAG, TASKS
 
-TASKS = ("adding", "copy", "sentence")
-MIN_LAG = {"adding": 2, "copy": 1, "sentence": 1}
-MAX_LAG = 1000
 COPY_SYMBOLS = 8  # K symbols to remember
 COPY_DISTRACTORS = 8  # distractor symbols that follow, disjoint from the K
 POSITIVE_WORDS = ("great", "good", "lovely", "fine", "happy", "nice")
