@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--table", default="gradient_flow", choices=(*TABLE_NAMES, "all"),
                    help="which table to print ('all' needs JSON)")  # fmt: skip
     p.add_argument("--graph", choices=("cell", "op"), default=None,
-                   help="print the unrolled graph (node-link JSON) at this level instead")  # fmt: skip
+                   help="print the unrolled graph (node-link JSON) at this level instead (default: tables)")  # fmt: skip
     p.add_argument("--format", choices=("json", "csv"), default=None, help="(default: json)")
     p.set_defaults(func=run)
     return p
