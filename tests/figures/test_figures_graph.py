@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
 import pytest
@@ -117,17 +116,15 @@ def test_pattern_figure_marks_where_losses_attach(pattern, title, loss_nodes):
     assert len(losses.x) == loss_nodes
 
 
-def test_large_graphs_are_windowed_and_stay_fast():
+def test_large_graphs_are_windowed():
+    """At most max_nodes drawn around the selected step (speed: benchmarks/graph_build.py)."""
     trace = rnnviz.unroll([f"w{i}" for i in range(2000)], cell="elman", hidden_size=4)
     G = build_graph(trace)
-    start = time.perf_counter()
     fig = graph_figure(G, selected_t=1000, max_nodes=600)
-    elapsed = time.perf_counter() - start
     assert sum(len(t.x) for t in node_traces(fig)) <= 600
     assert "showing t = " in fig.layout.title.text
     shown_t = {int(r[1]) for t in node_traces(fig) for r in t.customdata if r[1].isdigit()}
     assert 1000 in shown_t
-    assert elapsed < 2.0, elapsed
     building = graph_figure(G, upto_t=1500, selected_t=1500, max_nodes=600)
     shown_t = {int(r[1]) for t in node_traces(building) for r in t.customdata if r[1].isdigit()}
     assert max(shown_t) == 1500 and len(shown_t) > 100  # the window ends at upto_t
