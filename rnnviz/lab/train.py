@@ -106,7 +106,8 @@ class Trainer:
         self._picture_steps: list[int] = []
         # (loss, gradient norm, clipped?) of each step since the last evaluation
         self._window: list[tuple[float, float, bool]] = []
-        self._record_picture()
+        with torch_threads(config.threads):
+            self._record_picture()
 
     @property
     def done(self) -> bool:

@@ -137,3 +137,17 @@ def test_summary_to_a_full_disk_ends_with_one_line():
                              timeout=120, env=env)  # fmt: skip
     assert run.returncode == 1
     assert run.stderr == "rnnviz lab: error: cannot write to stdout (No space left on device).\n"
+
+
+def test_train_uses_the_configured_threads_and_restores_them():
+    """rnnviz.lab.train sets torch's threads as --threads does, for the run only."""
+    from rnnviz.lab import TrainConfig, train
+
+    torch.set_num_threads(2)
+    seen = []
+    config = TrainConfig(
+        task="copy", cell="gru", lag=2, hidden_size=4, max_steps=100, eval_every=50
+    )
+    train(config, on_progress=lambda step, metrics: seen.append(torch.get_num_threads()) or True)
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == 2
