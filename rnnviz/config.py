@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, fields, replace
 
+import numpy as np
+
 from rnnviz.errors import RnnvizError
 
 CELLS = ("elman", "lstm", "gru")
@@ -23,7 +25,10 @@ MAX_LAYERS = 8
 MAX_OUTPUT_SIZE = 1024
 MAX_SCALE = 1e6
 DEFAULT_MAX_TOKENS = 10_000
-# A seed must fit torch.Generator.manual_seed.
+# Runs estimated (rnnviz.cost) to take longer than this are refused up front; raise max_seconds.
+DEFAULT_MAX_SECONDS = 60.0
+MAX_SECONDS_LIMIT = 7 * 24 * 3600.0  # the largest max_seconds accepted (a week)
+# A seed must fit torch.Generator.manual_seed; sub-seeds are derived by rnnviz.patterns.sub_seed.
 MAX_SEED = 2**63 - 1
 
 
@@ -47,6 +52,19 @@ class UnrollConfig:
     output_size: int = 4  # classes predicted by O (acceptor, transducer, decoder vocabulary)
     tokenize: str = "word"  # "word" | "char"
     max_tokens: int = DEFAULT_MAX_TOKENS  # longer inputs are refused with a message
+    max_seconds: float = DEFAULT_MAX_SECONDS  # runs estimated to take longer are refused
+
+    def __post_init__(self) -> None:
+        # numpy scalars (np.int64 seeds, np.float64 scales) become plain Python numbers, so the
+        # config prints as JSON and compares equal to one built from ints and floats.
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.bool_):
+                object.__setattr__(self, f.name, bool(value))
+            elif isinstance(value, np.integer):
+                object.__setattr__(self, f.name, int(value))
+            elif isinstance(value, np.floating):
+                object.__setattr__(self, f.name, float(value))
 
     @property
     def num_directions(self) -> int:
@@ -81,8 +99,13 @@ class UnrollConfig:
         _int_in("max_tokens", self.max_tokens, 1, 10**7)
         _int_in("seed", self.seed, 0, MAX_SEED)
         if not isinstance(self.bidirectional, bool):
-            raise RnnvizError(f"bidirectional must be True or False, got {self.bidirectional!r}.")
+            raise RnnvizError(
+                f"bidirectional must be True or False, got {_shown(self.bidirectional)}."
+            )
         _number_in("init_scale", self.init_scale, 0.0, MAX_SCALE)
+        _number_in("max_seconds", self.max_seconds, 0.0, MAX_SECONDS_LIMIT)
+        if self.max_seconds == 0:
+            raise RnnvizError("max_seconds must be more than 0 (the default is 60).")
         for name in ("spectral_radius", "sigma_max"):
             if getattr(self, name) is not None:
                 _number_in(name, getattr(self, name), 0.0, MAX_SCALE)
@@ -101,20 +124,40 @@ def config_fields() -> tuple[str, ...]:
     return tuple(f.name for f in fields(UnrollConfig))
 
 
+def _shown(value) -> str:
+    """A short, safe rendering of a bad value for a message (its type too when it is no number)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr fails is still named by its type
+        text = "?"
+    text = text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, bool | int | float | str):
+        return text
+    return f"{text} (type {type(value).__name__})"
+
+
 def _choice(name: str, value, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise RnnvizError(f"Unknown {name} {value!r}: choose one of {', '.join(allowed)}.")
+    # Checked as a string first: `value in allowed` on a list or an array compares element-wise.
+    if not isinstance(value, str) or value not in allowed:
+        raise RnnvizError(f"Unknown {name} {_shown(value)}: choose one of {', '.join(allowed)}.")
 
 
 def _int_in(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RnnvizError(f"{name} must be a whole number, got {value!r}.")
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise RnnvizError(f"{name} must be a whole number, got {_shown(value)}.")
     if not low <= value <= high:
         raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
 
 
 def _number_in(name: str, value, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise RnnvizError(f"{name} must be a finite number, got {value!r}.")
-    if not low <= value <= high:
-        raise RnnvizError(f"{name} must be between {low:g} and {high:g}, got {value:g}.")
+    real = isinstance(value, int | float | np.integer | np.floating)
+    if isinstance(value, bool | np.bool_) or not real:
+        raise RnnvizError(f"{name} must be a finite number, got {_shown(value)}.")
+    try:
+        number = float(value)  # a huge int (10**400) overflows here
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise RnnvizError(f"{name} must be a finite number, got {_shown(value)}.")
+    if not low <= number <= high:
+        raise RnnvizError(f"{name} must be between {low:g} and {high:g}, got {number:g}.")

@@ -48,6 +48,11 @@ class Trace:
     step_losses: np.ndarray  # (T,) the part of the loss attached at each step (0 where none)
     gradient_flow: pd.DataFrame  # one row per (direction, t); see rnnviz.flow
     layer_grad_log10: np.ndarray  # (T, L, K, 3) log10 ||dL/d.|| of each layer's s, h, c parts
+    loss_grad_h: np.ndarray  # (T, K, H) the loss's own gradient on the top layer's h_t (via O)
+    loss_grad_c: np.ndarray | None  # (T, K, H) ... on its c_t (LSTM encoder-decoder), else None
+    output_grad: np.ndarray  # (T, C) dL/dy_t for the y_t the graph draws (0 where L reads none)
+    head_grad_log10: float  # log10 ||dL/dO||, O's weight and bias together
+    final_output: np.ndarray | None  # (C,) acceptor: the logits of O(final state)
     decoder: dict[str, Any] | None = None  # encoder-decoder only: tokens, states, outputs, targets
     warnings: tuple[str, ...] = ()
     _stacks: tuple = field(default=(), repr=False)  # per direction: weights and step caches

@@ -32,3 +32,12 @@ def show(name: str, *, expanded: bool = False, label: str = "How to read this pa
     if rest:
         with st.expander(label, expanded=expanded, icon=":material/menu_book:"):
             st.markdown(rest)
+
+
+def section(name: str, heading: str) -> str:
+    """The `## heading` section of assets/<name>.md (our own trusted prose)."""
+    for block in read(name).split("\n## "):
+        head, _, body = block.lstrip("# ").partition("\n")
+        if head.strip() == heading:
+            return body.strip()
+    raise KeyError(f"assets/{name}.md has no section {heading!r}")

@@ -40,6 +40,7 @@ OPTIONS = (
     ("--output-size", "output_size", int, "classes predicted by O"),
     ("--tokenize", "tokenize", str, f"split the text into: {', '.join(TOKENIZERS)}"),
     ("--max-tokens", "max_tokens", int, "refuse longer inputs"),
+    ("--max-seconds", "max_seconds", float, "refuse runs estimated to take longer"),
 )
 # engine field -> flag, so an RnnvizError names what the user typed
 FLAGS = {field: flag for flag, field, _, _ in OPTIONS} | {"bidirectional": "--bidirectional"}
@@ -130,7 +131,7 @@ def _check_output_choice(args: argparse.Namespace) -> None:
 
 def _json_report(trace, table: str) -> str:
     """{"config", "summary", "tokens", "tables": {name: records}}; NaN -> null, inf -> "Infinity"."""
-    from rnnviz.graph_json import to_plain
+    from rnnviz.graph.node_link import to_plain
     from rnnviz.tables import summary
 
     makers = _tables()

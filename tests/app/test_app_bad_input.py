@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.app_support import assert_clean, charts, heatmaps, open_app, raw_texts, texts
 
 from explorer.app.controls import MAX_TOKENS
+from tests.support.app_support import assert_clean, charts, heatmaps, open_app, raw_texts, texts
 
 HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"]
 

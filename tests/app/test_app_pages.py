@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.app_support import PAGES, assert_clean, chart_titles, charts, heatmaps, open_app, texts
 
 from rnnviz.config import CELLS, PATTERNS
+from tests.support.app_support import (
+    PAGES,
+    assert_clean,
+    chart_titles,
+    charts,
+    heatmaps,
+    open_app,
+    texts,
+)
 
 CHART_PAGES = ("unroll", "states", "gradients", "compare", "patterns", "lecture")
 

@@ -7,10 +7,10 @@ own offline HTML export, so no app server is needed.
 from __future__ import annotations
 
 import pytest
-from tests.support.figure_cases import hostile_trace, sentence_trace
 
 from explorer.figures import figure_to_bytes, graph_figure, unroll_animation_figure
 from rnnviz.graph import build_graph
+from tests.support.figure_cases import hostile_trace, sentence_trace
 
 pytestmark = pytest.mark.browser
 

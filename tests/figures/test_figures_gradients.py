@@ -7,7 +7,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from tests.support.figure_cases import floats, named, sentence_trace, vanishing_trace
 
 import rnnviz
 from explorer.figures import (
@@ -18,6 +17,7 @@ from explorer.figures import (
 )
 from explorer.figures.gradients import FLOW_LINES
 from rnnviz import tables
+from tests.support.figure_cases import floats, named, sentence_trace, vanishing_trace
 
 GRAD = FLOW_LINES["log10_grad_norm"][0]
 JACOBIAN = FLOW_LINES["log10_jacobian_norm"][0]

@@ -6,6 +6,12 @@ import math
 
 import numpy as np
 import pytest
+
+import rnnviz
+from explorer.figures import graph_figure, pattern_figure, unroll_animation_figure
+from explorer.figures.graph.data import N_BUCKETS
+from explorer.figures.style import KIND_STYLES, exact
+from rnnviz.graph import build_graph
 from tests.support.figure_cases import (
     HOSTILE_TOKENS,
     assert_no_markup_from,
@@ -14,12 +20,6 @@ from tests.support.figure_cases import (
     named,
     sentence_trace,
 )
-
-import rnnviz
-from explorer.figures import graph_figure, pattern_figure, unroll_animation_figure
-from explorer.figures.graph_data import N_BUCKETS
-from explorer.figures.style import KIND_STYLES, exact
-from rnnviz.graph import build_graph
 
 PARAM_EDGES = "shared parameter (dashed)"
 GREY_EDGES = "no gradient (zero or not computed)"

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.figure_cases import HOSTILE_TOKENS, assert_no_markup_from, hostile_trace, sentence_trace
 
 import rnnviz
 from explorer.figures import gate_heatmaps_figure, outputs_heatmap_figure, state_heatmap_figure
 from rnnviz import tables
+from tests.support.figure_cases import (
+    HOSTILE_TOKENS,
+    assert_no_markup_from,
+    hostile_trace,
+    sentence_trace,
+)
 
 
 def test_state_heatmap_is_units_by_tokens_with_exact_values():

@@ -1,7 +1,7 @@
 """The list-based graph accumulator and the layout constants shared by the graph builders.
 
 Nodes and edges are collected in lists and handed to networkx once, which keeps a 10,000-step build
-under a second and the insertion order identical between builds. Ids and positions: graph_frame.
+under a second and the insertion order identical between builds. Ids and positions: frame.py.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from plotly.colors import sample_colorscale
 
-from explorer.figures.graph_data import N_BUCKETS, GraphArrays, segments
+from explorer.figures.graph.data import N_BUCKETS, GraphArrays, segments
 from explorer.figures.style import GRADIENT_SCALE, MISSING_GREY, escape, kind_style
 
 MAX_LABELLED_NODES = 250  # past this, node names only in hover (text would overlap)

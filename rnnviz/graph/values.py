@@ -1,16 +1,20 @@
 """Per-node numbers for the graph, read from a Trace: value norms and log10 gradient norms.
 
 Everything is computed vectorised once (arrays indexed [t-1, layer-1, direction]) so the builders
-only index. Gradients come only from the trace (`layer_grad_log10`, each layer's part of dL/ds_t);
-where it has no number for a node (gates, inputs, outputs, s_0) the value is NaN, never an estimate.
+only index. Gradients: `fill_gradients` gives every node the total derivative log10 ||dL/dv|| from
+`rnnviz.node_grads` (exact in log space; -inf where none flows).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
+
+from rnnviz.graph.parts import DIRECTION_SHORT as DIRECTIONS
+from rnnviz.node_grads import node_gradients
 
 
 @dataclass(frozen=True)
@@ -99,3 +103,47 @@ def _param_norms(trace) -> dict:
 
 def _norm(tensor) -> float:
     return float(np.linalg.norm(tensor.detach().double().cpu().numpy()))
+
+
+_ID = re.compile(r"^(?:(gate|param):)?([A-Za-z_]+)(?:\[([^\]]*)\])?$")
+
+
+def fill_gradients(parts, trace) -> None:
+    """Set every node's grad_log10 (and so its in-edges') from `rnnviz.node_grads`: the total
+    derivative log10 ||dL/dv||, read off the node's id ("s[l1,fwd,3]", "gate:f[dec,2]", "x[3]",
+    "param:W_hh[l2,bwd]", ...). -inf where no gradient reaches a node; never NaN unless the run is."""
+    grads = node_gradients(trace)
+    T = trace.seq_len
+    for nid, attrs in parts.nodes:
+        value = _grad_of(grads, nid, T)
+        attrs["grad_log10"] = value
+        parts.grad[nid] = value
+
+
+def _grad_of(grads, nid: str, T: int) -> float:
+    prefix, name, where = _ID.match(nid).groups()
+    key = where.split(",") if where else []
+    if name == "loss":  # L and L_t: dL/dL = 1
+        return 0.0
+    if key and key[0] == "dec":
+        return _decoder_grad(grads.decoder, prefix, name, key)
+    if prefix == "param":
+        layer, k = (None, None) if not key else (int(key[0][1:]), DIRECTIONS.index(key[1]))
+        return float(grads.params.get((name, layer, k), np.nan))
+    if name in ("x", "y"):
+        return float(getattr(grads, name)[int(key[0]) - 1])
+    layer, k, t = int(key[0][1:]) - 1, DIRECTIONS.index(key[1]), int(key[2])
+    if t == 0:
+        return float({"s": grads.s0, "h": grads.h0, "c": grads.c0}[name][layer, k])
+    table = grads.gates[name] if prefix == "gate" else getattr(grads, name)
+    return float(table[t - 1, layer, k])
+
+
+def _decoder_grad(dec: dict, prefix: str | None, name: str, key: list[str]) -> float:
+    if prefix == "param":
+        return float(dec["params"][name])
+    k = int(key[1])
+    if name == "x":
+        return float(dec["x"][k - 1])
+    table = dec["gates"][name] if prefix == "gate" else dec[name]
+    return float(table[k])

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.graph_frame import Frame
-from rnnviz.graph_parts import NAN, GraphParts
-from rnnviz.graph_patterns import (
+from rnnviz.graph.frame import Frame
+from rnnviz.graph.parts import NAN, GraphParts
+from rnnviz.graph.patterns import (
     add_inputs,
     add_output,
     add_output_param,
@@ -22,8 +22,8 @@ from rnnviz.graph_patterns import (
     add_total_loss,
     final_state_ids,
 )
-from rnnviz.graph_steps import LAYER_PARAMS, add_cell_step, add_initial_states, add_op_step
-from rnnviz.graph_values import NodeValues
+from rnnviz.graph.steps import LAYER_PARAMS, add_cell_step, add_initial_states, add_op_step
+from rnnviz.graph.values import NodeValues
 
 
 def decoder_frame(enc: Frame, target_len: int, values: NodeValues | None) -> Frame:

@@ -12,9 +12,9 @@ import plotly.graph_objects as go
 
 from explorer.figures import build
 from explorer.figures.axes import legend_on_top_layout
-from explorer.figures.graph_data import GraphArrays, window
-from explorer.figures.graph_layout import graph_layout, step_band
-from explorer.figures.graph_traces import graph_pieces, graph_traces
+from explorer.figures.graph.data import GraphArrays, window
+from explorer.figures.graph.layout import graph_layout, step_band
+from explorer.figures.graph.traces import graph_pieces, graph_traces
 from explorer.figures.style import merge
 
 MAX_FRAMES = 40

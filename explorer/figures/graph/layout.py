@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from explorer.figures.graph_data import GraphArrays
+from explorer.figures.graph.data import GraphArrays
 from explorer.figures.style import HIGHLIGHT_FILL, themed
 
 

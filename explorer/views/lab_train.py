@@ -17,7 +17,7 @@ import streamlit as st
 import torch
 
 import rnnviz
-from explorer.app import charts, messages
+from explorer.app import charts, guidance, messages
 from explorer.app.upload import read_model
 from explorer.figures.lab import (
     gradient_norm_figure,
@@ -207,12 +207,12 @@ def _outcome(results: dict[str, TrainResult], cached: bool) -> None:
 
 
 def _figures(histories, pictures, spec, run, large_font: bool) -> None:
-    st.markdown(_section("curves"))
+    st.markdown(guidance.section("lab", "curves"))
     fig = training_curves_figure(histories, metric=spec.metric, baseline=spec.baseline,
                                  references=spec.references,
                                  success=spec.success, large_font=large_font)  # fmt: skip
     charts.show(fig, key="lab_curves")
-    st.markdown(_section("picture"))
+    st.markdown(guidance.section("lab", "picture"))
     columns = st.columns(len(pictures))
     z_range = picture_range(list(pictures.values()))  # one colour scale: compare cells by eye
     for column, (cell, picture) in zip(columns, pictures.items(), strict=True):
@@ -276,9 +276,3 @@ def show_in_explorer(result: TrainResult, name: str) -> None:
         f"The explorer now uses {name} ({record['summary']}): open Unroll, States or Gradient "
         f"flow.{hint}"
     )
-
-
-def _section(name: str) -> str:
-    from explorer.pages.lab import guidance_section
-
-    return guidance_section(name)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnnviz.graph_parts import DIRECTION_SHORT, INPUT_DEPTH_OP, NAN, OP_BAND
-from rnnviz.graph_values import NodeValues
+from rnnviz.graph.parts import DIRECTION_SHORT, INPUT_DEPTH_OP, NAN, OP_BAND
+from rnnviz.graph.values import NodeValues
 
 
 @dataclass(frozen=True)

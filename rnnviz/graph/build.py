@@ -1,16 +1,13 @@
-"""The unrolled computation graph of a Trace as a networkx DiGraph ("really just a big feedforward
-network"), the rolled "network with a loop", a time window of a long graph, and node-link JSON.
-
-    G = build_graph(trace, level="cell")   # s_t per (layer, direction, t); "op": gates, c_t, h_t
-    G.nodes["s[l1,fwd,3]"]   # {'t': 3, 'kind': 's', 'layer': 1, 'direction': 'forward',
-                             #  'label': 's_3', 'value_norm': ..., 'grad_log10': ..., 'pos': (3.0, 1.0)}
+"""Build the graphs: the unrolled DAG of a Trace ("really just a big feedforward network"), the
+rolled "network with a loop", and a time window of a long graph.
 
 Node ids: "x[3]", "s[l1,fwd,3]" (s_0: t = 0; layers count from 1), op level "a[...]" (Elman
 pre-activation), "gate:f[...]", "c[...]", "h[...]" (LSTM: s_t = [h_t; c_t]), "y[3]", "loss[3]" (L_t),
 "loss" (L), "param:W_ih[l1,fwd]" / "param:W_hh[...]" / "param:b[...]" / "param:O"; the decoder's are
 "s[dec,2]", "x[dec,2]", "y[dec,2]", "loss[dec,2]", "param:W_hh[dec]", "param:O[dec]".
 Edge kinds: recurrent, input, layer, output, loss, param, op, cell_path. grad_log10 of an edge is the
-gradient reaching its head node (NaN where the trace has none). Counts: `count_nodes_edges`.
+gradient reaching its head node: every node's grad_log10 is log10 ||dL/dv||, the total derivative
+(`rnnviz.node_grads`), -inf where no gradient flows. Counts: `count_nodes_edges`.
 """
 
 from __future__ import annotations
@@ -21,12 +18,10 @@ import networkx as nx
 
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
-from rnnviz.graph_count import count_nodes_edges
-from rnnviz.graph_decoder import add_decoder
-from rnnviz.graph_frame import Frame
-from rnnviz.graph_json import graph_from_json, graph_to_json
-from rnnviz.graph_parts import LEVELS, NAN, GraphParts
-from rnnviz.graph_patterns import (
+from rnnviz.graph.decoder import add_decoder
+from rnnviz.graph.frame import Frame
+from rnnviz.graph.parts import LEVELS, NAN, GraphParts
+from rnnviz.graph.patterns import (
     OUTPUT_PATTERNS,
     add_encoder_losses,
     add_inputs,
@@ -34,18 +29,9 @@ from rnnviz.graph_patterns import (
     add_output_param,
     add_step_loss,
 )
-from rnnviz.graph_steps import add_cell_step, add_initial_states, add_op_step, add_params
-from rnnviz.graph_values import NodeValues, node_values
+from rnnviz.graph.steps import add_cell_step, add_initial_states, add_op_step, add_params
+from rnnviz.graph.values import NodeValues, fill_gradients, node_values
 from rnnviz.trace import Trace
-
-__all__ = [
-    "build_graph",
-    "count_nodes_edges",
-    "graph_from_json",
-    "graph_to_json",
-    "rolled_graph",
-    "window_graph",
-]
 
 
 def build_graph(trace: Trace, level: str = "cell") -> nx.DiGraph:
@@ -68,6 +54,7 @@ def build_graph(trace: Trace, level: str = "cell") -> nx.DiGraph:
     parts = GraphParts()
     decoder_len = len(trace.decoder["tokens"]) if trace.decoder is not None else 0
     _add_network(parts, frame, cfg.pattern, values, trace, decoder_len)
+    fill_gradients(parts, trace)
     return parts.to_digraph(**_graph_attrs(cfg, level, rolled=False, trace=trace))
 
 

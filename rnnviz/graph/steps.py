@@ -13,8 +13,8 @@ uses it. The backward direction reads s_{t+1}: its edges run t+1 -> t; its s_0 s
 
 from __future__ import annotations
 
-from rnnviz.graph_frame import Frame
-from rnnviz.graph_parts import CELL_DEPTH, GATE_DEPTH, GATE_SPACING, NAN, PARAM_COLUMN, GraphParts
+from rnnviz.graph.frame import Frame
+from rnnviz.graph.parts import CELL_DEPTH, GATE_DEPTH, GATE_SPACING, NAN, PARAM_COLUMN, GraphParts
 
 CELL_GATES = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 LAYER_PARAMS = ("W_ih", "W_hh", "b")

@@ -1,4 +1,8 @@
-"""Every engine call the explorer makes, cached on plain values (the config items and the text).
+"""Where every page gets its data: cached engine calls (traces, tidy tables, graphs), errors shown as
+messages and numerical warnings shown on the page.
+
+A page calls `load_trace(settings)` / `load_frame(kind, settings)` (or `graph(...)`); those check the
+time budget, run `rnnviz.unroll` once per plain-value key and keep the result.
 
 Traces and graphs are kept with st.cache_resource: st.cache_data would unpickle a fresh copy (the
 arrays, the torch module, every node's attributes) on every rerun, and nothing mutates them (a
@@ -9,6 +13,7 @@ from it lives in that session's st.session_state only (see `_session_memo`).
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import warnings
 
@@ -17,7 +22,9 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz
-from explorer.app import budget
+import rnnviz.graph
+from explorer.app import budget, messages
+from explorer.app.controls import MAX_TOKENS, Settings
 from rnnviz import tables
 
 ConfigKey = tuple  # tuple(sorted(config.items())): plain, hashable values only
@@ -135,8 +142,50 @@ def _shared_graph(config_key: ConfigKey, text: str, level: str, rolled: bool) ->
 
 
 def _build_graph(trace: rnnviz.Trace, level: str, rolled: bool) -> nx.DiGraph:
-    from rnnviz import graph as graph_module
-
     if rolled:
-        return graph_module.rolled_graph(trace, level=level)
-    return graph_module.build_graph(trace, level=level)
+        return rnnviz.graph.rolled_graph(trace, level=level)
+    return rnnviz.graph.build_graph(trace, level=level)
+
+
+# The page-facing loaders: an engine error becomes a message on the page, never a traceback.
+SPINNER_MIN_STEPS = 40
+# The engine's own advice for a long text ("raise max_tokens") is for API users; here the cap is
+# the explorer's, so the message says that instead.
+TOO_LONG = f"The explorer reads at most {MAX_TOKENS:,} tokens; rnnviz.unroll in Python takes more."
+
+
+def load_trace(
+    settings: Settings, *, random_weights: bool = False, quiet: bool = False, **changes
+) -> rnnviz.Trace | None:
+    """The trace for the sidebar settings (with `changes` applied), or None after an st.error.
+
+    quiet=True skips the setting notes (a page that loads several traces shows them once)."""
+    if not quiet:
+        messages.show_setting_notes(settings.notes)
+    config = {**settings.config, **changes}
+    with _maybe_spinner(settings.text, config.get("tokenize", "word")):
+        trace = messages.guarded(
+            lambda: trace_for(config, settings.text, random_weights=random_weights),
+            "Cannot unroll this input",
+            hint={"max_tokens": TOO_LONG},
+        )
+    if trace is not None:
+        messages.show_trace_warnings(trace)
+    return trace
+
+
+def _maybe_spinner(text: str, level: str):
+    """A spinner for long inputs only: a lecture-sized sentence (T <= 40) never shows one (and
+    Streamlit shows any spinner only after 0.5 s, so a cache hit never flashes it)."""
+    steps = len(rnnviz.tokenize(text[: 20 * SPINNER_MIN_STEPS], level)) if text.strip() else 0
+    if steps <= SPINNER_MIN_STEPS:
+        return contextlib.nullcontext()
+    return st.spinner("Unrolling the sequence…", show_time=True)
+
+
+def load_frame(kind: str, settings: Settings, **changes):
+    """One tidy table of the trace (states, gates, outputs, singular_values), or None."""
+    config = {**settings.config, **changes}
+    return messages.guarded(
+        lambda: frame(kind, config, settings.text), f"Cannot build the {kind} table"
+    )

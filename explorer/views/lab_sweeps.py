@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from explorer.app import charts, messages
+from explorer.app import charts, guidance, messages
 from explorer.figures.lab import (
     gradient_norm_figure,
     gradient_picture_figure,
@@ -34,12 +34,6 @@ from rnnviz.lab.train import CELLS, TrainConfig
 
 MAX_SWEEP_RUNS = 40
 CELL_LABELS = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
-
-
-def _section(name: str) -> str:
-    from explorer.pages.lab import guidance_section
-
-    return guidance_section(name)
 
 
 @st.cache_resource(max_entries=1)
@@ -64,7 +58,7 @@ def parse_lags(text: str) -> list[int]:
 
 
 def sweep_view(large_font: bool) -> None:
-    st.markdown(_section("sweep"))
+    st.markdown(guidance.section("lab", "sweep"))
     a, b, c, d = st.columns([2, 2, 2, 1])
     task = a.selectbox("Task", TASKS, key="lab_sweep_task")
     cells = b.multiselect("Cells", CELLS, default=["elman", "lstm"], key="lab_sweep_cells",
@@ -123,7 +117,7 @@ def cached_phase(step: float, seq_len: int, hidden_size: int) -> pd.DataFrame:
 
 
 def phase_view(large_font: bool) -> None:
-    st.markdown(_section("phase"))
+    st.markdown(guidance.section("lab", "phase"))
     a, b, c = st.columns(3)
     step = a.select_slider("Grid step in sigma_max * gamma", [0.2, 0.1, 0.05], value=0.1,
                            key="lab_phase_step")  # fmt: skip
@@ -148,7 +142,7 @@ def cached_exploding(seed: int, clip: float, lr: float) -> dict:
 
 
 def exploding_view(large_font: bool) -> None:
-    st.markdown(_section("exploding"))
+    st.markdown(guidance.section("lab", "exploding"))
     a, b, c = st.columns(3)
     clip = a.select_slider("Clip at norm", [0.1, 0.5, 1.0, 5.0], value=1.0, key="lab_clip_at")
     lr = b.select_slider("Learning rate (SGD)", [0.03, 0.1, 0.3], value=0.1, key="lab_clip_lr")

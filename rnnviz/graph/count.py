@@ -32,7 +32,7 @@ import numbers
 
 from rnnviz.config import CELLS, PATTERNS
 from rnnviz.errors import RnnvizError
-from rnnviz.graph_parts import LEVELS
+from rnnviz.graph.parts import LEVELS
 
 # (G, N, I) per (level, cell), as in the module docstring.
 STEP_SHAPE = {

@@ -1,5 +1,5 @@
 """The unrolled computation graph figure: nodes at their `pos`, edges coloured by the gradient they
-carry, shared parameters dashed, loss nodes as stars. Trace building lives in graph_traces.py."""
+carry, shared parameters dashed, loss nodes as stars. Trace building lives in traces.py."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ import networkx as nx
 import plotly.graph_objects as go
 
 from explorer.figures import build
-from explorer.figures.animation import unroll_animation_figure
-from explorer.figures.graph_data import GraphArrays, window
-from explorer.figures.graph_layout import graph_layout, step_band
-from explorer.figures.graph_traces import graph_traces
+from explorer.figures.graph.data import GraphArrays, window
+from explorer.figures.graph.layout import graph_layout, step_band
+from explorer.figures.graph.traces import graph_traces
 from explorer.figures.style import escape
 
 MAX_NODES = 1_500
-__all__ = ["graph_figure", "pattern_figure", "unroll_animation_figure"]  # the pages import here
 
 
 def graph_figure(

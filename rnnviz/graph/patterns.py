@@ -5,7 +5,7 @@
     transducer   y_t -> L_t at every step, and L_t -> L (L = sum_t L_t, so dL/dL_t = 1)
     encoder      the loss reads the final top-layer state (forward s_T, backward s_1); O is unused,
                  so there are no y_t nodes (the sentence vector is the state itself)
-    enc-decoder  the encoder as above feeds the decoder's s'_0 (see graph_decoder)
+    enc-decoder  the encoder as above feeds the decoder's s'_0 (see decoder.py)
 
 The loss node's grad_log10 is 0 (dL/dL = 1); L_t's too, since L is their sum.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 
-from rnnviz.graph_frame import Frame
-from rnnviz.graph_parts import NAN, PARAM_COLUMN, GraphParts
+from rnnviz.graph.frame import Frame
+from rnnviz.graph.parts import NAN, PARAM_COLUMN, GraphParts
 
 OUTPUT_PATTERNS = ("acceptor", "transducer")  # patterns whose loss reads y_t = O(s_t)
 
