@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import asdict, dataclass, fields, replace
-
-import numpy as np
 
 from rnnviz.errors import RnnvizError
 
@@ -57,6 +56,9 @@ class UnrollConfig:
     def __post_init__(self) -> None:
         # numpy scalars (np.int64 seeds, np.float64 scales) become plain Python numbers, so the
         # config prints as JSON and compares equal to one built from ints and floats.
+        np = sys.modules.get("numpy")
+        if np is None:  # numpy not imported: no value can be a numpy scalar
+            return
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.bool_):
@@ -142,16 +144,28 @@ def _choice(name: str, value, allowed: tuple[str, ...]) -> None:
         raise RnnvizError(f"Unknown {name} {_shown(value)}: choose one of {', '.join(allowed)}.")
 
 
+def _scalar_types() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...]]:
+    """(bool, int, float) types, numpy's scalars included once numpy is imported. numpy is not
+    imported here: `rnnviz --help` reads this module and must not pay for it, and a numpy scalar
+    can only exist if numpy was imported already."""
+    np = sys.modules.get("numpy")
+    if np is None:
+        return (bool,), (int,), (float,)
+    return (bool, np.bool_), (int, np.integer), (float, np.floating)
+
+
 def _int_in(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+    bools, ints, floats = _scalar_types()
+    if isinstance(value, bools) or not isinstance(value, ints):
         raise RnnvizError(f"{name} must be a whole number, got {_shown(value)}.")
     if not low <= value <= high:
         raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
 
 
 def _number_in(name: str, value, low: float, high: float) -> None:
-    real = isinstance(value, int | float | np.integer | np.floating)
-    if isinstance(value, bool | np.bool_) or not real:
+    bools, ints, floats = _scalar_types()
+    real = isinstance(value, ints + floats)
+    if isinstance(value, bools) or not real:
         raise RnnvizError(f"{name} must be a finite number, got {_shown(value)}.")
     try:
         number = float(value)  # a huge int (10**400) overflows here

@@ -18,7 +18,8 @@ from pathlib import Path
 from rnnviz.cli.output import OutputError, write_stdout
 from rnnviz.cli.parser import fail
 from rnnviz.errors import RnnvizError
-from rnnviz.lab.config import CELLS, OPTIMIZERS, TASKS, TrainConfig
+from rnnviz.lab.config import CELLS, OPTIMIZERS, TrainConfig
+from rnnviz.lab.specs import TASKS
 
 PROG = "rnnviz lab"
 DEFAULTS = TrainConfig()

@@ -12,14 +12,14 @@ import types
 
 # public name -> module that defines it
 _NAMES = {
-    "TASKS": "rnnviz.lab.config",
+    "TASKS": "rnnviz.lab.specs",
     "TrainConfig": "rnnviz.lab.config",
     "LabModel": "rnnviz.lab.model",
     "build_model": "rnnviz.lab.model",
     "log10_grad_over_time": "rnnviz.lab.record",
-    "TaskSpec": "rnnviz.lab.tasks",
+    "TaskSpec": "rnnviz.lab.specs",
     "sample_batch": "rnnviz.lab.tasks",
-    "task_spec": "rnnviz.lab.tasks",
+    "task_spec": "rnnviz.lab.specs",
     "Trainer": "rnnviz.lab.train",
     "TrainResult": "rnnviz.lab.train",
     "train": "rnnviz.lab.train",

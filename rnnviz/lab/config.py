@@ -1,7 +1,7 @@
 """TrainConfig: every value that decides a Lab run, validated as the engine validates an unroll.
 
 Torch-free on purpose: `rnnviz lab --help` builds its options from these defaults and must not pay
-for importing torch. `validate()` imports the task module (torch) only when it checks a lag.
+for importing torch; the task's sizes come from the torch-free specs.py.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from dataclasses import asdict, dataclass, replace
 
 from rnnviz.config import MAX_HIDDEN_SIZE, MAX_SCALE, MAX_SEED
 from rnnviz.errors import RnnvizError
+from rnnviz.lab.specs import task_spec
 
-TASKS = ("adding", "copy", "sentence")
-MIN_LAG = {"adding": 2, "copy": 1, "sentence": 1}
-MAX_LAG = 1000
 CELLS = ("elman", "lstm", "gru")
 OPTIMIZERS = ("adam", "sgd")
 GATES = {"elman": 1, "lstm": 4, "gru": 3}
@@ -57,8 +55,6 @@ class TrainConfig:
     threads: int = 1
 
     def validate(self) -> TrainConfig:
-        from rnnviz.lab.tasks import task_spec  # torch: only when a config is really checked
-
         _int_in("seed", self.seed, 0, MAX_SEED)  # the range UnrollConfig takes
         spec = task_spec(self.task, self.lag, self.seed)
         _choice("cell", self.cell, CELLS)
