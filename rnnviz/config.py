@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from dataclasses import asdict, dataclass, fields, replace
 
+from rnnviz import checks, names
 from rnnviz.errors import RnnvizError
+from rnnviz.names import CELLS, GATE_NAMES  # noqa: F401  (re-exported: rnnviz.config.CELLS)
 
-CELLS = ("elman", "lstm", "gru")
 # Bound gamma on the activation's derivative, used by Pascanu's bound (gamma * sigma_max < 1 => vanish).
 ACTIVATION_GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25, "identity": 1.0}
 ACTIVATIONS = tuple(ACTIVATION_GAMMA)
 PATTERNS = ("acceptor", "transducer", "encoder", "encoder-decoder")
 INITS = ("default", "xavier", "orthogonal", "identity")
 TOKENIZERS = ("word", "char")
-GATE_NAMES = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 # Sizes past these are refused at once instead of trying to allocate them.
 MAX_HIDDEN_SIZE = 1024
@@ -57,7 +56,7 @@ class UnrollConfig:
         # numpy scalars (np.int64 seeds, np.float64 scales) become plain Python numbers, so the
         # config prints as JSON and compares equal to one built from ints and floats.
         np = sys.modules.get("numpy")
-        if np is None:  # numpy not imported: no value can be a numpy scalar
+        if np is None:  # numpy not imported (rnnviz --help): no value can be a numpy scalar
             return
         for f in fields(self):
             value = getattr(self, f.name)
@@ -75,7 +74,7 @@ class UnrollConfig:
     @property
     def state_size(self) -> int:
         """Size of one layer's s_t in one direction: H, or 2H for LSTM's [h; c]."""
-        return 2 * self.hidden_size if self.cell == "lstm" else self.hidden_size
+        return names.state_size(self.cell, self.hidden_size)
 
     @property
     def gamma(self) -> float:
@@ -89,89 +88,34 @@ class UnrollConfig:
 
     def validate(self) -> UnrollConfig:
         """Return self, or raise RnnvizError naming the field, the value and what is allowed."""
-        _choice("cell", self.cell, CELLS)
-        _choice("activation", self.activation, ACTIVATIONS)
-        _choice("init", self.init, INITS)
-        _choice("pattern", self.pattern, PATTERNS)
-        _choice("tokenize", self.tokenize, TOKENIZERS)
-        _int_in("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
-        _int_in("input_size", self.input_size, 1, MAX_INPUT_SIZE)
-        _int_in("num_layers", self.num_layers, 1, MAX_LAYERS)
-        _int_in("output_size", self.output_size, 1, MAX_OUTPUT_SIZE)
-        _int_in("max_tokens", self.max_tokens, 1, 10**7)
-        _int_in("seed", self.seed, 0, MAX_SEED)
+        checks.choice("cell", self.cell, CELLS)
+        checks.choice("activation", self.activation, ACTIVATIONS)
+        checks.choice("init", self.init, INITS)
+        checks.choice("pattern", self.pattern, PATTERNS)
+        checks.choice("tokenize", self.tokenize, TOKENIZERS)
+        checks.whole_number("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
+        checks.whole_number("input_size", self.input_size, 1, MAX_INPUT_SIZE)
+        checks.whole_number("num_layers", self.num_layers, 1, MAX_LAYERS)
+        checks.whole_number("output_size", self.output_size, 1, MAX_OUTPUT_SIZE)
+        checks.whole_number("max_tokens", self.max_tokens, 1, 10**7)
+        checks.whole_number("seed", self.seed, 0, MAX_SEED)
         if not isinstance(self.bidirectional, bool):
             raise RnnvizError(
-                f"bidirectional must be True or False, got {_shown(self.bidirectional)}."
+                f"bidirectional must be True or False, got {checks.shown(self.bidirectional)}."
             )
-        _number_in("init_scale", self.init_scale, 0.0, MAX_SCALE)
-        _number_in("max_seconds", self.max_seconds, 0.0, MAX_SECONDS_LIMIT)
+        checks.number_in("init_scale", self.init_scale, 0.0, MAX_SCALE)
+        checks.number_in("max_seconds", self.max_seconds, 0.0, MAX_SECONDS_LIMIT)
         if self.max_seconds == 0:
             raise RnnvizError("max_seconds must be more than 0 (the default is 60).")
         for name in ("spectral_radius", "sigma_max"):
             if getattr(self, name) is not None:
-                _number_in(name, getattr(self, name), 0.0, MAX_SCALE)
+                checks.number_in(name, getattr(self, name), 0.0, MAX_SCALE)
         if self.spectral_radius is not None and self.sigma_max is not None:
             raise RnnvizError("Give spectral_radius or sigma_max, not both: each rescales W_hh.")
         if self.forget_bias is not None:
-            _number_in("forget_bias", self.forget_bias, -100.0, 100.0)
+            checks.number_in("forget_bias", self.forget_bias, -100.0, 100.0)
             if self.cell != "lstm":
                 raise RnnvizError("forget_bias applies to the LSTM only; use cell='lstm'.")
         if self.init == "identity" and self.cell != "elman":
             raise RnnvizError("init='identity' (IRNN) is defined for the Elman cell only.")
         return self
-
-
-def config_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(UnrollConfig))
-
-
-def _shown(value) -> str:
-    """A short, safe rendering of a bad value for a message (its type too when it is no number)."""
-    try:
-        text = repr(value)
-    except Exception:  # noqa: BLE001 - a value whose repr fails is still named by its type
-        text = "?"
-    text = text if len(text) <= 60 else text[:57] + "..."
-    if isinstance(value, bool | int | float | str):
-        return text
-    return f"{text} (type {type(value).__name__})"
-
-
-def _choice(name: str, value, allowed: tuple[str, ...]) -> None:
-    # Checked as a string first: `value in allowed` on a list or an array compares element-wise.
-    if not isinstance(value, str) or value not in allowed:
-        raise RnnvizError(f"Unknown {name} {_shown(value)}: choose one of {', '.join(allowed)}.")
-
-
-def _scalar_types() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...]]:
-    """(bool, int, float) types, numpy's scalars included once numpy is imported. numpy is not
-    imported here: `rnnviz --help` reads this module and must not pay for it, and a numpy scalar
-    can only exist if numpy was imported already."""
-    np = sys.modules.get("numpy")
-    if np is None:
-        return (bool,), (int,), (float,)
-    return (bool, np.bool_), (int, np.integer), (float, np.floating)
-
-
-def _int_in(name: str, value, low: int, high: int) -> None:
-    bools, ints, floats = _scalar_types()
-    if isinstance(value, bools) or not isinstance(value, ints):
-        raise RnnvizError(f"{name} must be a whole number, got {_shown(value)}.")
-    if not low <= value <= high:
-        raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
-
-
-def _number_in(name: str, value, low: float, high: float) -> None:
-    bools, ints, floats = _scalar_types()
-    real = isinstance(value, ints + floats)
-    if isinstance(value, bools) or not real:
-        raise RnnvizError(f"{name} must be a finite number, got {_shown(value)}.")
-    try:
-        number = float(value)  # a huge int (10**400) overflows here
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise RnnvizError(f"{name} must be a finite number, got {_shown(value)}.")
-    if not low <= number <= high:
-        raise RnnvizError(f"{name} must be between {low:g} and {high:g}, got {number:g}.")

@@ -14,9 +14,9 @@ from torch import nn
 
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
+from rnnviz.names import GATES_PER_CELL
 
-GATES_PER_CELL = {"elman": 1, "lstm": 4, "gru": 3}
-_CELL_OF_GATES = {1: "elman", 4: "lstm", 3: "gru"}
+_CELL_OF_GATES = {gates: cell for cell, gates in GATES_PER_CELL.items()}
 
 
 def make_module(config: UnrollConfig, bias: bool = True) -> nn.Module:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 from rnnviz.node_grads import input_saliency, node_gradients
-from rnnviz.trace import DIRECTION_NAMES, Trace
+from rnnviz.trace import Trace
 
 
 def _tidy(values: np.ndarray, tokens, extra: dict) -> pd.DataFrame:

@@ -16,8 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
-
-DIRECTION_NAMES = ("forward", "backward")
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 
 
 @dataclass(frozen=True, eq=False)

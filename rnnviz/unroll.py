@@ -17,8 +17,9 @@ from rnnviz.errors import NumericalWarning, RnnvizError
 from rnnviz.flow import Stack, backward_flow, cumulative_log10_forget
 from rnnviz.inputs import prepare_inputs
 from rnnviz.models import build_rnn, infer_config, layer_weights, load_rnn, rnn_entries
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 from rnnviz.patterns import attach_loss
-from rnnviz.trace import DIRECTION_NAMES, Trace
+from rnnviz.trace import Trace
 
 # Refuse runs whose stored arrays alone would pass this many bytes (answered before allocating).
 MAX_TRACE_BYTES = 2 * 1024**3

@@ -28,8 +28,7 @@ and the pattern adds
 
 from __future__ import annotations
 
-import numbers
-
+from rnnviz import checks
 from rnnviz.config import CELLS, PATTERNS
 from rnnviz.errors import RnnvizError
 from rnnviz.graph.parts import LEVELS
@@ -83,8 +82,7 @@ def count_nodes_edges(
 
 
 def _positive(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise RnnvizError(f"{name} must be a whole number of at least 1, got {value!r}.")
+    checks.whole_number(name, value, 1, 10**9)
     return int(value)
 
 
@@ -94,7 +92,6 @@ def _check_choices(cell, level, pattern, bidirectional) -> None:
         ("level", level, LEVELS),
         ("pattern", pattern, PATTERNS),
     ):
-        if value not in allowed:
-            raise RnnvizError(f"Unknown {name} {value!r}: choose one of {', '.join(allowed)}.")
+        checks.choice(name, value, allowed)
     if not isinstance(bidirectional, bool):
         raise RnnvizError(f"bidirectional must be True or False, got {bidirectional!r}.")

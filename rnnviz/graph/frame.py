@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rnnviz.graph.parts import DIRECTION_SHORT, INPUT_DEPTH_OP, NAN, OP_BAND
+from rnnviz.graph.parts import INPUT_DEPTH_OP, NAN, OP_BAND
 from rnnviz.graph.values import NodeValues
+from rnnviz.names import DIRECTIONS_SHORT as DIRECTION_SHORT
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from rnnviz.names import DIRECTIONS as DIRECTION_LONG
+
 NAN = math.nan
-DIRECTION_SHORT = ("fwd", "bwd")
-DIRECTION_LONG = ("forward", "backward")
 LEVELS = ("cell", "op")
 NODE_ATTRS = ("t", "kind", "layer", "direction", "label", "value_norm", "grad_log10", "pos")
 EDGE_KINDS = ("recurrent", "input", "output", "layer", "loss", "param", "op", "cell_path")

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from rnnviz.graph.frame import Frame
 from rnnviz.graph.parts import CELL_DEPTH, GATE_DEPTH, GATE_SPACING, NAN, PARAM_COLUMN, GraphParts
+from rnnviz.names import GATE_NAMES
 
-CELL_GATES = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 LAYER_PARAMS = ("W_ih", "W_hh", "b")
 
 
@@ -108,7 +108,7 @@ def add_cell_step(parts: GraphParts, frame: Frame, layer: int, k: int, t: int) -
 def add_op_step(parts: GraphParts, frame: Frame, layer: int, k: int, t: int) -> None:
     """The cell opened up: pre-activation or gates, then (c_t,) h_t."""
     v = frame.values
-    gates = CELL_GATES[frame.cell] or ("a",)
+    gates = GATE_NAMES[frame.cell] or ("a",)
     gate_nodes = {}
     for j, name in enumerate(gates):
         if name == "a":  # Elman's pre-activation a_t = W_ih x_t + b + W_hh s_{t-1}

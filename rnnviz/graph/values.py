@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.graph.parts import DIRECTION_SHORT as DIRECTIONS
+from rnnviz.names import DIRECTIONS_SHORT as DIRECTIONS
 from rnnviz.node_grads import node_gradients
 
 
