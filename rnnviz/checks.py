@@ -4,8 +4,7 @@ each raises RnnvizError naming the field, the bad value and what is allowed."""
 from __future__ import annotations
 
 import math
-
-import numpy as np
+import sys
 
 from rnnviz.errors import RnnvizError
 
@@ -29,15 +28,17 @@ def choice(name: str, value, allowed: tuple[str, ...]) -> None:
 
 
 def whole_number(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+    bools, ints, _ = _scalar_types()
+    if isinstance(value, bools) or not isinstance(value, ints):
         raise RnnvizError(f"{name} must be a whole number, got {shown(value)}.")
     if not low <= value <= high:
         raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
 
 
 def number_in(name: str, value, low: float, high: float) -> None:
-    real = isinstance(value, int | float | np.integer | np.floating)
-    if isinstance(value, bool | np.bool_) or not real:
+    bools, ints, floats = _scalar_types()
+    real = isinstance(value, ints + floats)
+    if isinstance(value, bools) or not real:
         raise RnnvizError(f"{name} must be a finite number, got {shown(value)}.")
     try:
         number = float(value)  # a huge int (10**400) overflows here
@@ -47,3 +48,13 @@ def number_in(name: str, value, low: float, high: float) -> None:
         raise RnnvizError(f"{name} must be a finite number, got {shown(value)}.")
     if not low <= number <= high:
         raise RnnvizError(f"{name} must be between {low:g} and {high:g}, got {number:g}.")
+
+
+def _scalar_types() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...]]:
+    """(bool, int, float) types, numpy's scalars included once numpy is imported. numpy is not
+    imported here: `rnnviz --help` reads the config and must not pay for it, and a numpy scalar
+    can only exist if numpy was imported already."""
+    np = sys.modules.get("numpy")
+    if np is None:
+        return (bool,), (int,), (float,)
+    return (bool, np.bool_), (int, np.integer), (float, np.floating)

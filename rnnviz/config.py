@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import asdict, dataclass, fields, replace
-
-import numpy as np
 
 from rnnviz import checks, names
 from rnnviz.errors import RnnvizError
@@ -56,6 +55,9 @@ class UnrollConfig:
     def __post_init__(self) -> None:
         # numpy scalars (np.int64 seeds, np.float64 scales) become plain Python numbers, so the
         # config prints as JSON and compares equal to one built from ints and floats.
+        np = sys.modules.get("numpy")
+        if np is None:  # numpy not imported (rnnviz --help): no value can be a numpy scalar
+            return
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, np.bool_):

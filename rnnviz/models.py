@@ -85,6 +85,25 @@ def _rescale_recurrent(weight: torch.Tensor, config: UnrollConfig, H: int, G: in
         block.mul_(config.init_scale)
 
 
+def rnn_entries(state_dict):
+    """A whole model's state_dict holding one RNN (`rnn.weight_ih_l0`, ..., `head.weight`, as the
+    lab's --save writes it) -> that RNN's own entries without the prefix; the other keys (the
+    head's) are dropped. Anything else is returned as is, for infer_config to judge."""
+    if not isinstance(state_dict, dict) or "weight_ih_l0" in state_dict:
+        return state_dict
+    if not all(isinstance(key, str) for key in state_dict):  # the door refuses such names itself
+        return state_dict
+    prefixes = [
+        key[: -len("weight_ih_l0")]
+        for key in state_dict
+        if isinstance(key, str) and key.endswith(".weight_ih_l0")
+    ]
+    if len(prefixes) != 1:  # none, or several RNNs: no way to choose, infer_config says why
+        return state_dict
+    prefix = prefixes[0]
+    return {key[len(prefix) :]: v for key, v in state_dict.items() if key.startswith(prefix)}
+
+
 def infer_config(state_dict) -> dict:
     """Cell and sizes of a torch nn.RNN/LSTM/GRU state_dict, or RnnvizError saying what is wrong.
 

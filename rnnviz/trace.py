@@ -15,6 +15,8 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from rnnviz.config import UnrollConfig
+from rnnviz.errors import RnnvizError
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,16 +65,26 @@ class Trace:
     def num_directions(self) -> int:
         return self.config.num_directions
 
-    def step_jacobian(self, t: int, direction: int = 0) -> np.ndarray:
-        """J_t = ds_t/ds_{t-1} (L*S, L*S) for one direction, recomputed on demand (they are not stored:
-        T of them at H=128 would take gigabytes). For the backward direction, s_{t-1} means the state
-        it read before step t, i.e. s_{t+1} in sentence order. Stacked layers: the whole stack's step,
-        the other direction's lower layers held fixed."""
-        if not 1 <= t <= self.seq_len or direction not in range(self.num_directions):
-            raise IndexError(
-                f"t must be in 1..{self.seq_len} and direction < {self.num_directions}"
-            )
-        return self._stacks[direction].step_jacobian(t - 1)
+    def step_jacobian(self, t: int, direction: str | int = "forward") -> np.ndarray:
+        """J_t = ds_t/ds_{t-1} (L*S, L*S) for one direction ("forward" / "backward", or 0 / 1),
+        recomputed on demand (they are not stored: T of them at H=128 would take gigabytes). For
+        the backward direction, s_{t-1} means the state it read before step t, i.e. s_{t+1} in
+        sentence order. Stacked layers: the whole stack's step, the other direction's lower
+        layers held fixed. Bad t or direction: RnnvizError saying what is allowed."""
+        names = DIRECTION_NAMES[: self.num_directions]
+        if isinstance(direction, str) and direction in names:
+            index = names.index(direction)
+        elif isinstance(direction, int | np.integer) and not isinstance(direction, bool):
+            index = int(direction)
+        else:
+            index = -1
+        if index not in range(self.num_directions):
+            allowed = " or ".join(repr(name) for name in names)
+            raise RnnvizError(f"direction must be {allowed}, got {direction!r}.")
+        is_step = isinstance(t, int | np.integer) and not isinstance(t, bool)
+        if not is_step or not 1 <= t <= self.seq_len:
+            raise RnnvizError(f"t must be a step between 1 and {self.seq_len}, got {t!r}.")
+        return self._stacks[index].step_jacobian(int(t) - 1)
 
     @property
     def step_singular_values(self) -> np.ndarray:

@@ -16,7 +16,7 @@ from rnnviz.cost import estimate_seconds, jacobian_size
 from rnnviz.errors import NumericalWarning, RnnvizError
 from rnnviz.flow import Stack, backward_flow, cumulative_log10_forget
 from rnnviz.inputs import prepare_inputs
-from rnnviz.models import build_rnn, infer_config, layer_weights, load_rnn
+from rnnviz.models import build_rnn, infer_config, layer_weights, load_rnn, rnn_entries
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 from rnnviz.patterns import attach_loss
 from rnnviz.trace import Trace
@@ -46,6 +46,8 @@ def unroll(
         if not isinstance(rnn, torch.nn.RNN | torch.nn.LSTM | torch.nn.GRU):
             raise RnnvizError("rnn must be a torch nn.RNN, nn.LSTM or nn.GRU.")
         state_dict = rnn.state_dict()
+    if state_dict is not None:
+        state_dict = rnn_entries(state_dict)  # a whole model's dict (lab --save): its RNN's part
     config = _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn)
     tokens, inputs = prepare_inputs(source, config)
     _check_budget(len(tokens), config)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 
 from tests.support.app_support import assert_clean, charts, open_app, texts
 
@@ -22,10 +21,8 @@ def _inputs_drawn(at) -> list[str]:
 
 
 def test_unroll_draws_a_window_of_steps_for_a_long_sentence():
-    start = time.perf_counter()
     at = open_app("unroll", query={"text": LONG, "cell": "gru"})
     assert_clean(at)
-    assert time.perf_counter() - start < 60
     assert any("Showing steps 276..300 of 300" in text for text in texts(at, "caption"))
     assert _inputs_drawn(at) == [f"x_{t}" for t in range(276, 301)]
     at = open_app("unroll", query={"text": LONG, "cell": "gru", "t": "5"})

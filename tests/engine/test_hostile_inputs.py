@@ -257,6 +257,6 @@ def test_the_cli_takes_max_seconds(capsys):
 
     argv = ["trace", "--text", "w w", "--cell", "elman", "--hidden-size", "1024"]
     assert main([*argv, "--max-seconds", "0.001"]) == 2
-    assert "max_seconds=0.001" in capsys.readouterr().err
+    assert "--max-seconds=0.001" in capsys.readouterr().err  # the flag, as typed
     assert main(["trace", "--text", "w w", "--hidden-size", "4", "--max-seconds", "30"]) == 0
     assert '"max_seconds": 30.0' in capsys.readouterr().out

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import time
 
 import networkx as nx
 import numpy as np
@@ -206,13 +205,11 @@ def test_decoder_losses_add_up_to_the_decoder_loss():
     assert graph.graph["target_tokens"] == list(reversed(trace.tokens))
 
 
-def test_long_sequence_builds_fast():
+def test_long_sequence_builds_whole():
+    """10,000 steps build completely (its speed is measured in benchmarks/graph_build.py)."""
     trace = rnnviz.unroll(["w"] * 10_000, cell="lstm", hidden_size=4, input_size=4)
-    start = time.perf_counter()
     graph = build_graph(trace, "cell")
-    seconds = time.perf_counter() - start
-    assert graph.number_of_nodes() == count_nodes_edges(10_000, "lstm")[0]
-    assert seconds < 5.0  # measured about 0.4-0.9 s on the shared 2-core machine
+    assert (graph.number_of_nodes(), graph.number_of_edges()) == count_nodes_edges(10_000, "lstm")
 
 
 def test_bad_level_and_bad_input_raise():

@@ -3,6 +3,8 @@
 rnnviz trace --text "John lives in Salt Lake City" --cell lstm --hidden-size 16 --format csv
 echo "a b c" | rnnviz trace --text-file - --cell elman --table all
 rnnviz trace --text "a b c" --graph op > graph.json
+
+The engine (torch) is imported in `run`, not here: building the parser must stay instant.
 """
 
 from __future__ import annotations
@@ -11,30 +13,17 @@ import argparse
 import json
 import sys
 import warnings
-from pathlib import Path
 
-import rnnviz
+from rnnviz.cli.output import write_stdout
+from rnnviz.cli.parser import fail
+from rnnviz.cli.textfile import MAX_TEXT_BYTES, read_text_file
 from rnnviz.config import ACTIVATIONS, CELLS, INITS, PATTERNS, TOKENIZERS, UnrollConfig
 from rnnviz.errors import RnnvizError
-from rnnviz.graph import build_graph, graph_to_json
-from rnnviz.graph.node_link import to_plain
-from rnnviz.tables import (
-    gates_frame,
-    outputs_frame,
-    singular_values_frame,
-    states_frame,
-    summary,
-)
 
-TABLES = {
-    "gradient_flow": lambda trace: trace.gradient_flow,
-    "states": states_frame,
-    "gates": gates_frame,
-    "outputs": outputs_frame,
-    "singular_values": singular_values_frame,
-}
+PROG = "rnnviz trace"
+TABLE_NAMES = ("gradient_flow", "states", "gates", "outputs", "singular_values")
 DEFAULTS = UnrollConfig()
-# (flag, UnrollConfig field, type, help); type None = a choice checked by the engine's message.
+# (flag, UnrollConfig field, type, help); choices are checked by the engine, whose message lists them.
 OPTIONS = (
     ("--cell", "cell", str, f"the recurrence R: {', '.join(CELLS)}"),
     ("--hidden-size", "hidden_size", int, "H, units per layer and direction"),
@@ -53,6 +42,8 @@ OPTIONS = (
     ("--max-tokens", "max_tokens", int, "refuse longer inputs"),
     ("--max-seconds", "max_seconds", float, "refuse runs estimated to take longer"),
 )
+# engine field -> flag, so an RnnvizError names what the user typed
+FLAGS = {field: flag for flag, field, _, _ in OPTIONS} | {"bidirectional": "--bidirectional"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -66,30 +57,34 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="the sentence to unroll")
-    source.add_argument(
-        "--text-file", metavar="PATH", help="read the text from a file ('-': stdin)"
-    )
+    cap_mb = MAX_TEXT_BYTES // (1024 * 1024)
+    source.add_argument("--text-file", metavar="PATH",
+                        help=f"read the text from a regular UTF-8 file, or '-' for stdin "
+                        f"(at most {cap_mb} MB)")  # fmt: skip
     for flag, field, kind, text in OPTIONS:
         default = getattr(DEFAULTS, field)
         shown = "off" if default is None else default
         metavar = {int: "N", float: "X", str: "NAME"}[kind]
-        help_text = f"{text} (default {shown})"
+        # argparse's default stays None: only the flags given reach the engine.
+        help_text = f"{text} (default: {shown})"
         p.add_argument(flag, dest=field, type=kind, default=None, metavar=metavar, help=help_text)
     p.add_argument("--bidirectional", action="store_true", default=None, help="add a backward RNN")
-    p.add_argument("--table", default="gradient_flow", choices=(*TABLES, "all"),
-                   help="which table to print (default gradient_flow; 'all' needs JSON)")  # fmt: skip
+    p.add_argument("--table", default="gradient_flow", choices=(*TABLE_NAMES, "all"),
+                   help="which table to print ('all' needs JSON)")  # fmt: skip
     p.add_argument("--graph", choices=("cell", "op"), default=None,
-                   help="print the unrolled graph (node-link JSON) at this level instead")  # fmt: skip
-    p.add_argument("--format", choices=("json", "csv"), default=None, help="default json")
+                   help="print the unrolled graph (node-link JSON) at this level instead (default: tables)")  # fmt: skip
+    p.add_argument("--format", choices=("json", "csv"), default=None, help="(default: json)")
     p.set_defaults(func=run)
     return p
 
 
 def run(args: argparse.Namespace) -> int:
     """Unroll and print; 2 with a one-line message on stderr for bad input."""
+    import rnnviz  # the engine: torch, numpy, pandas
+
     try:
         _check_output_choice(args)
-        text = _read_text(args)
+        text = args.text if args.text is not None else read_text_file(args.text_file)
         fields = {field: getattr(args, field) for _, field, _, _ in OPTIONS}
         fields["bidirectional"] = args.bidirectional
         fields = {name: value for name, value in fields.items() if value is not None}
@@ -97,17 +92,34 @@ def run(args: argparse.Namespace) -> int:
             warnings.simplefilter("ignore", rnnviz.NumericalWarning)  # reported below, once
             trace = rnnviz.unroll(text, **fields)
     except RnnvizError as exc:
-        print(f"rnnviz trace: error: {_one_line(exc)}", file=sys.stderr)
-        return 2
+        return fail(PROG, exc, FLAGS)
     for message in trace.warnings:
-        print(f"rnnviz trace: warning: {_one_line(message)}", file=sys.stderr)
-    if args.graph is not None:
-        sys.stdout.write(graph_to_json(build_graph(trace, args.graph)) + "\n")
-    elif (args.format or "json") == "csv":
-        TABLES[args.table](trace).to_csv(sys.stdout, index=False)
-    else:
-        sys.stdout.write(_json_report(trace, args.table) + "\n")
+        print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+    write_stdout(render(trace, args))
     return 0
+
+
+def render(trace, args: argparse.Namespace) -> str:
+    """The whole output as one string, so it is checked and written at once."""
+    if args.graph is not None:
+        from rnnviz.graph import build_graph, graph_to_json
+
+        return graph_to_json(build_graph(trace, args.graph)) + "\n"
+    if (args.format or "json") == "csv":
+        return _tables()[args.table](trace).to_csv(index=False)
+    return _json_report(trace, args.table) + "\n"
+
+
+def _tables() -> dict:
+    from rnnviz import tables
+
+    return {
+        "gradient_flow": lambda trace: trace.gradient_flow,
+        "states": tables.states_frame,
+        "gates": tables.gates_frame,
+        "outputs": tables.outputs_frame,
+        "singular_values": tables.singular_values_frame,
+    }
 
 
 def _check_output_choice(args: argparse.Namespace) -> None:
@@ -117,40 +129,23 @@ def _check_output_choice(args: argparse.Namespace) -> None:
         raise RnnvizError("CSV holds one table: pick --table gradient_flow, states, gates, ...")
 
 
-def _read_text(args: argparse.Namespace) -> str:
-    """--text as given, or the file / stdin named by --text-file (UTF-8)."""
-    if args.text is not None:
-        return args.text
-    try:
-        if args.text_file == "-":
-            return sys.stdin.read()
-        return Path(args.text_file).read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise RnnvizError(f"--text-file: no such file {args.text_file!r}.") from exc
-    except UnicodeDecodeError as exc:
-        raise RnnvizError(f"--text-file: {args.text_file!r} is not UTF-8 text.") from exc
-    except OSError as exc:
-        raise RnnvizError(f"--text-file: cannot read {args.text_file!r} ({exc.strerror}).") from exc
-
-
-def _json_report(trace: rnnviz.Trace, table: str) -> str:
+def _json_report(trace, table: str) -> str:
     """{"config", "summary", "tokens", "tables": {name: records}}; NaN -> null, inf -> "Infinity"."""
-    names = list(TABLES) if table == "all" else [table]
+    from rnnviz.graph.node_link import to_plain
+    from rnnviz.tables import summary
+
+    makers = _tables()
+    names = list(TABLE_NAMES) if table == "all" else [table]
     report = {
         "config": trace.config.to_dict(),
         "summary": summary(trace),
         "tokens": list(trace.tokens),
-        "tables": {name: TABLES[name](trace).to_dict(orient="records") for name in names},
+        "tables": {name: makers[name](trace).to_dict(orient="records") for name in names},
     }
-    return json.dumps(to_plain(report), allow_nan=False, ensure_ascii=False, default=_scalar)
 
+    def scalar(value):  # numpy scalars that pandas leaves in records -> Python numbers
+        if hasattr(value, "item"):
+            return to_plain(value.item())
+        raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
-def _scalar(value):
-    """numpy scalars that pandas leaves in records -> Python numbers."""
-    if hasattr(value, "item"):
-        return to_plain(value.item())
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-def _one_line(message) -> str:
-    return " ".join(str(message).split())
+    return json.dumps(to_plain(report), allow_nan=False, ensure_ascii=False, default=scalar)
