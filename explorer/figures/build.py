@@ -17,12 +17,9 @@ import json
 from functools import lru_cache
 
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.subplots import make_subplots
 
-LECTURE_FONT_SIZE = 20  # style.LARGE_FONT_SIZE: a layout at this size is a lecture-mode figure
-# The white template as Plotly's validator expands it, computed once at import.
-THEME = pio.templates["plotly_white"].to_plotly_json()
+from explorer.figures.style import LARGE_FONT_SIZE, THEME, lecture_fonts  # noqa: F401 (THEME)
 
 
 def figure(
@@ -31,9 +28,7 @@ def figure(
     """One go.Figure from trace dicts (each with its "type") and a layout dict, unvalidated;
     optional frame dicts are validated (see below)."""
     source: dict = {"data": data, "layout": layout}
-    if (layout.get("font") or {}).get("size", 0) >= LECTURE_FONT_SIZE:
-        from explorer.figures.style import lecture_fonts  # style imports THEME from here
-
+    if (layout.get("font") or {}).get("size", 0) >= LARGE_FONT_SIZE:  # a lecture-mode figure
         lecture_fonts(data, layout)  # the back row: every text explicit, none below 20 px
     if grid is not None:
         source["_grid_ref"], source["_grid_str"] = grid.ref, grid.text

@@ -11,8 +11,10 @@ import html
 import math
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
-from explorer.figures.build import THEME
+# The white template as Plotly's validator expands it, computed once at import.
+THEME = pio.templates["plotly_white"].to_plotly_json()
 
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 FONT_SIZE = 13
