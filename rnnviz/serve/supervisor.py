@@ -122,9 +122,6 @@ class Supervisor:
             for worker in self.workers:
                 worker.start()
                 self.say(f"worker {worker.name} pid {worker.process.pid} on port {worker.port}")
-            if balancer_command:
-                self.start_balancer(balancer_command)
-                self.say(f"haproxy pid {self.balancer.pid} on {self.plan.host}:{self.plan.port}")
             self._loop(balancer_command)
             return 0
         finally:
@@ -142,14 +139,27 @@ class Supervisor:
         self.stopping = True
 
     def _loop(self, balancer_command: list[str] | None) -> None:
+        # The balancer starts once the local workers answer (or after a minute regardless), so
+        # its first health checks find them up and no early browser gets a 503.
+        first_deadline = time.monotonic() + 60.0
         announced = False
         while not self.stopping:
             now = time.monotonic()
             for worker in self.workers:
                 self._watch_worker(worker, now)
-            if balancer_command:
-                self._watch_balancer(balancer_command, now)
-            if not announced and all(healthy(w.address, w.port, 1.0) for w in self.workers):
+            # Asked only until the start is announced; HAProxy's own checks take over then.
+            workers_up = announced or all(healthy(w.address, w.port, 1.0) for w in self.workers)
+            if balancer_command and (
+                self.balancer is not None or workers_up or now > first_deadline
+            ):
+                if self.balancer is None and not self.balancer_failures:
+                    self.start_balancer(balancer_command)
+                    self.say(
+                        f"haproxy pid {self.balancer.pid} on {self.plan.host}:{self.plan.port}"
+                    )
+                else:
+                    self._watch_balancer(balancer_command, now)
+            if not announced and workers_up and self._front_up():
                 announced = True
                 where = (
                     f"http://{self.plan.host}:{self.plan.port}"
@@ -158,6 +168,12 @@ class Supervisor:
                 )
                 self.say(f"ready: {where} ({len(self.plan.backends())} backends; Ctrl+C stops)")
             time.sleep(POLL_S)
+
+    def _front_up(self) -> bool:
+        if not self.plan.balancer:
+            return True
+        host = "127.0.0.1" if self.plan.host in ("0.0.0.0", "::", "") else self.plan.host
+        return self.balancer is not None and healthy(host, self.plan.port, 2.0)
 
     def _watch_worker(self, worker: Worker, now: float) -> None:
         if worker.alive():
@@ -186,13 +202,15 @@ class Supervisor:
                 self.balancer_failures = 0
             return
         if self.balancer is not None:
-            self.balancer_failures += 1
+            quick = now - self.balancer_started < STABLE_S
+            self.balancer_failures = self.balancer_failures + 1 if quick else 1
             self.balancer_next = now + backoff(self.balancer_failures)
             self.say(f"haproxy exited with {self.balancer.returncode}; restarting")
             self._print_tail(self.run_dir / "haproxy.log")
             self.balancer = None
         if now >= self.balancer_next:
             self.start_balancer(command)
+            self.say(f"haproxy pid {self.balancer.pid} on {self.plan.host}:{self.plan.port}")
 
     def _print_tail(self, path: Path, lines: int = 8) -> None:
         try:
