@@ -103,9 +103,7 @@ def test_missing_haproxy_says_how_to_install(monkeypatch, capsys):
     monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.setattr(haproxy.os, "access", lambda *_: False)
     assert main(["--workers", "1"]) == 2
-    assert capsys.readouterr().err.strip() == (
-        f"rnnviz serve: error: {haproxy.INSTALL_HINT}"
-    )
+    assert capsys.readouterr().err.strip() == (f"rnnviz serve: error: {haproxy.INSTALL_HINT}")
 
 
 def test_print_config_for_a_balancer_on_another_machine(capsys):
