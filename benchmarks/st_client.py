@@ -88,6 +88,7 @@ class StreamlitSession:
         self.page_script_hash = ""
         self.page_name = ""
         self.session_id = ""  # the server's AppSession id (uploads are addressed to it)
+        self.received = 0  # ForwardMsgs read so far (a test can act while a run is under way)
 
     async def __aenter__(self) -> StreamlitSession:
         ws_url = self.base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
@@ -178,6 +179,7 @@ class StreamlitSession:
         while True:
             message = ForwardMsg()
             message.ParseFromString(await _recv(self.socket, self.timeout))
+            self.received += 1
             kind = message.WhichOneof("type")
             if kind == "delta":
                 _read_delta(message.delta, result)
