@@ -59,8 +59,12 @@ def config(host: str, port: int, backends: list[Backend], *, check_interval_ms: 
       and its `/_stcore/upload_file` PUTs reach the process that holds the session, even when a
       whole class comes through one NAT address (source-IP stickiness would pile it on one).
     - `balance leastconn`: new browsers go to the worker with the fewest open websockets.
-    - `option httpchk GET /_stcore/health` every second, 2 failures = down; `option redispatch`
-      and retries: a browser pinned to a dead worker is sent to a live one (and re-pinned).
+    - `option httpchk GET /_stcore/health` every second, 3 failures = down. A dead worker
+      refuses the connection, so it fails at once (out in ~3 s); a worker busy with reruns may
+      answer late, so the check waits up to `timeout check 10s` before counting a failure
+      (measured: with 1 s, both workers of an overloaded 2-core box were marked down and new
+      tabs got 503). `option redispatch` and retries: a connection a dead worker refuses is
+      retried on a live one at once, and the browser is re-pinned there.
     - `timeout tunnel 1h`: an idle websocket (a student reading) stays open.
     """
     if not backends:
@@ -83,6 +87,7 @@ def config(host: str, port: int, backends: list[Backend], *, check_interval_ms: 
         "    timeout client-fin 10s",
         "    timeout http-request 15s",
         "    timeout queue 30s",
+        "    timeout check 10s",
         "    retries 3",
         "    option redispatch 1",
         "",
@@ -95,7 +100,7 @@ def config(host: str, port: int, backends: list[Backend], *, check_interval_ms: 
         f"    cookie {COOKIE} insert indirect nocache httponly",
         "    option httpchk GET /_stcore/health",
         "    http-check expect status 200",
-        f"    default-server check inter {check_interval_ms} fall 2 rise 1",
+        f"    default-server check inter {check_interval_ms} fall 3 rise 1",
     ]
     for backend in backends:
         address = f"[{backend.host}]" if ":" in backend.host else backend.host

@@ -28,6 +28,7 @@ def test_config_pins_sessions_by_cookie_and_checks_health():
     assert "option httpchk GET /_stcore/health" in text
     assert "option redispatch" in text
     assert "timeout tunnel 1h" in text  # idle websockets stay open
+    assert "timeout check 10s" in text and "fall 3" in text  # busy is not dead
     assert "server w1 127.0.0.1:8601 cookie w1" in text
     assert "server w2 127.0.0.1:8602 cookie w2" in text
     assert "balance source" not in text  # one NAT address must still spread
