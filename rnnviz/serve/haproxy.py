@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,7 +52,14 @@ def find_haproxy(explicit: str | None = None) -> Path:
     return Path(found)
 
 
-def config(host: str, port: int, backends: list[Backend], *, check_interval_ms: int = 1000) -> str:
+def config(
+    host: str,
+    port: int,
+    backends: list[Backend],
+    *,
+    check_interval_ms: int = 1000,
+    admin_socket: Path | None = None,
+) -> str:
     """haproxy.cfg text for a balancer on host:port in front of `backends`.
 
     - `cookie ... insert indirect nocache`: the first response sets RNNVIZ_WORKER=<name>; the
@@ -66,6 +74,8 @@ def config(host: str, port: int, backends: list[Backend], *, check_interval_ms: 
       tabs got 503). `option redispatch` and retries: a connection a dead worker refuses is
       retried on a live one at once, and the browser is re-pinned there.
     - `timeout tunnel 1h`: an idle websocket (a student reading) stays open.
+    - `admin_socket`: HAProxy's runtime API (a unix socket, mode 600), through which the
+      supervisor holds a restarted worker out of rotation until it has been warmed up.
     """
     if not backends:
         raise RnnvizError("no backends: give --workers N (N >= 1) or --backend HOST:PORT.")
@@ -75,6 +85,7 @@ def config(host: str, port: int, backends: list[Backend], *, check_interval_ms: 
         "global",
         "    maxconn 4096",
         "    log stderr format short local0 notice",
+        *([f"    stats socket {admin_socket} mode 600 level admin"] if admin_socket else []),
         "",
         "defaults",
         "    mode http",
@@ -106,6 +117,22 @@ def config(host: str, port: int, backends: list[Backend], *, check_interval_ms: 
         address = f"[{backend.host}]" if ":" in backend.host else backend.host
         lines.append(f"    server {backend.name} {address}:{backend.port} cookie {backend.name}")
     return "\n".join(lines) + "\n"
+
+
+def admin(socket_path: Path, command: str, timeout: float = 5.0) -> str:
+    """Send one runtime-API command (e.g. `set server workers/w1 state maint`); HAProxy's reply,
+    or "" when the socket is not there (yet)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(timeout)
+            sock.connect(str(socket_path))
+            sock.sendall(command.encode() + b"\n")
+            chunks = []
+            while chunk := sock.recv(4096):
+                chunks.append(chunk)
+        return b"".join(chunks).decode(errors="replace").strip()
+    except OSError:
+        return ""
 
 
 def write_config(run_dir: Path, text: str) -> Path:

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TextIO
 
 from rnnviz.errors import RnnvizError
 from rnnviz.serve import haproxy
-from rnnviz.serve.workers import Worker, healthy, spawn, stop_process
+from rnnviz.serve.workers import Worker, healthy, spawn, stop_process, warm
 
 POLL_S = 0.25
 STABLE_S = 30.0  # a child that ran this long before dying is restarted at once
@@ -78,6 +79,8 @@ class Supervisor:
         self.balancer_started = 0.0
         self.balancer_next = 0.0
         self.stopping = False
+        self.admin_socket = self.run_dir / "admin.sock"
+        self.warming: dict[str, threading.Thread] = {}
 
     def say(self, text: str) -> None:
         print(f"rnnviz serve: {text}", file=self.out, flush=True)
@@ -95,7 +98,9 @@ class Supervisor:
                 )
 
     def prepare_balancer(self) -> list[str]:
-        text = haproxy.config(self.plan.host, self.plan.port, self.plan.backends())
+        text = haproxy.config(
+            self.plan.host, self.plan.port, self.plan.backends(), admin_socket=self.admin_socket
+        )
         path = haproxy.write_config(self.run_dir, text)
         check = subprocess.run(
             haproxy.check_command(self.plan.haproxy_binary, path),
@@ -122,6 +127,7 @@ class Supervisor:
             for worker in self.workers:
                 worker.start()
                 self.say(f"worker {worker.name} pid {worker.process.pid} on port {worker.port}")
+                self._warm_in_background(worker, hold=False)
             self._loop(balancer_command)
             return 0
         finally:
@@ -159,7 +165,8 @@ class Supervisor:
                     )
                 else:
                     self._watch_balancer(balancer_command, now)
-            if not announced and workers_up and self._front_up():
+            warmed = not any(thread.is_alive() for thread in self.warming.values())
+            if not announced and workers_up and warmed and self._front_up():
                 announced = True
                 where = (
                     f"http://{self.plan.host}:{self.plan.port}"
@@ -195,6 +202,36 @@ class Supervisor:
             worker.start()
             worker.restarts += 1
             self.say(f"worker {worker.name} restarted: pid {worker.process.pid}")
+            self._warm_in_background(worker, hold=self.plan.balancer)
+
+    def _warm_in_background(self, worker: Worker, hold: bool) -> None:
+        """Warm the worker up (one run of the app) in a thread. With `hold`, HAProxy keeps it out
+        of rotation meanwhile (maintenance, then ready): the restarted worker's first student
+        would otherwise wait the ~5-8 s of imports and warm-up. Its tabs with the old cookie are
+        redispatched to a live worker, as for a dead one."""
+        server = f"workers/{worker.name}"
+        if hold:
+            haproxy.admin(self.admin_socket, f"set server {server} state maint")
+
+        def run() -> None:
+            deadline = time.monotonic() + 180
+            while not self.stopping and time.monotonic() < deadline:
+                if healthy(worker.address, worker.port, 1.0):
+                    warm(worker.address, worker.port)
+                    break
+                time.sleep(0.25)
+            if hold:
+                for _ in range(5):  # a lost reply must not leave the worker out for good
+                    haproxy.admin(self.admin_socket, f"set server {server} state ready")
+                    stats = haproxy.admin(self.admin_socket, "show stat").splitlines()
+                    row = [line for line in stats if line.startswith(f"workers,{worker.name},")]
+                    if row and "MAINT" not in row[0]:
+                        break
+                    time.sleep(0.5)
+
+        thread = threading.Thread(target=run, name=f"warm-{worker.name}", daemon=True)
+        self.warming[worker.name] = thread
+        thread.start()
 
     def _watch_balancer(self, command: list[str], now: float) -> None:
         if self.balancer is not None and self.balancer.poll() is None:

@@ -36,7 +36,9 @@ def test_config_pins_sessions_by_cookie_and_checks_health():
 
 @pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
 def test_haproxy_accepts_the_config(tmp_path):
-    path = haproxy.write_config(tmp_path, haproxy.config("127.0.0.1", 8600, BACKENDS))
+    text = haproxy.config("127.0.0.1", 8600, BACKENDS, admin_socket=tmp_path / "admin.sock")
+    assert f"stats socket {tmp_path / 'admin.sock'} mode 600 level admin" in text
+    path = haproxy.write_config(tmp_path, text)
     binary = haproxy.find_haproxy()
     check = subprocess.run(haproxy.check_command(binary, path), capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
