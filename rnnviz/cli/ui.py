@@ -48,16 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def app_script() -> Path:
-    """explorer/main.py inside the installed explorer package; streamlit_app.py next to the package
-    while explorer/main.py does not exist yet (a source checkout before the move)."""
+    """explorer/main.py inside the installed explorer package (`rnnviz ui` and `rnnviz serve`)."""
     spec = importlib.util.find_spec("explorer")  # finds the package without importing it
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     if not locations:
         raise RnnvizError("the explorer package is not installed: pip install rnnviz (or -e .).")
     package = Path(locations[0]).resolve()
-    for candidate in (package / "main.py", package.parent / "streamlit_app.py"):
-        if candidate.is_file():
-            return candidate
+    if (package / "main.py").is_file():
+        return package / "main.py"
     raise RnnvizError(f"{package / 'main.py'} not found: reinstall rnnviz.")
 
 
