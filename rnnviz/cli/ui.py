@@ -12,24 +12,14 @@ import importlib.util
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from rnnviz.cli.parser import fail
 from rnnviz.errors import RnnvizError
+from rnnviz.serve.app import STREAMLIT_SETTINGS, app_script
 
 PROG = "rnnviz ui"
 DEFAULT_HOST = "127.0.0.1"  # a classroom laptop should not serve the whole network by accident
 DEFAULT_PORT = 8501
-# What .streamlit/config.toml says, for runs that do not read it (why each: see that file).
-STREAMLIT_SETTINGS = (
-    ("server.maxUploadSize", "20"),  # MB; uploads are one RNN's state_dict
-    ("server.runOnSave", "false"),
-    ("server.showEmailPrompt", "false"),  # the first-run prompt would wait on stdin
-    ("browser.gatherUsageStats", "false"),
-    ("client.toolbarMode", "minimal"),  # no "Deploy" button in front of a lecture hall
-    ("client.showErrorDetails", "none"),
-    ("theme.base", "light"),
-)
 FLAGS = {"port": "--port", "host": "--host"}
 
 
@@ -45,18 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true", help="do not open a browser window")
     p.set_defaults(func=run)
     return p
-
-
-def app_script() -> Path:
-    """explorer/main.py inside the installed explorer package (`rnnviz ui` and `rnnviz serve`)."""
-    spec = importlib.util.find_spec("explorer")  # finds the package without importing it
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    if not locations:
-        raise RnnvizError("the explorer package is not installed: pip install rnnviz (or -e .).")
-    package = Path(locations[0]).resolve()
-    if (package / "main.py").is_file():
-        return package / "main.py"
-    raise RnnvizError(f"{package / 'main.py'} not found: reinstall rnnviz.")
 
 
 def ui_command(port: int, host: str, headless: bool = False) -> list[str]:

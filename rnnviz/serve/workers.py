@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rnnviz.cli.ui import STREAMLIT_SETTINGS, app_script
+from rnnviz.serve.app import STREAMLIT_SETTINGS, app_script
 
 # The app's own settings (as `rnnviz ui` passes them), plus what a worker under a supervisor needs.
 STREAMLIT_OPTIONS = {
