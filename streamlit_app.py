@@ -1,6 +1,5 @@
-"""rnnviz explorer: `streamlit run streamlit_app.py`. Page setup and navigation only; the pages
-live in explorer/pages, the shared sidebar and URL state in explorer/app."""
+"""Checkout shim: `streamlit run streamlit_app.py` runs the packaged entry point explorer/main.py."""
 
-from explorer.app.shell import main
+import runpy
 
-main()
+runpy.run_module("explorer.main", run_name="__main__")  # afresh on every rerun, as Streamlit does

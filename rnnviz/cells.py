@@ -170,7 +170,8 @@ FOLD_ROWS = 24  # above this many rows, folding the gate factors into W_hh first
 
 def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: str, to_input=True):
     """Pull cotangent rows cot (r, S) on s_t back: returns (rows on s_{t-1} (r, S), on the input).
-    to_input=False skips the rows on the input (None): the bottom layer's are never used."""
+    to_input=False skips the rows on the input (None): the bottom layer's are never used.
+    The chain's fast path: factors for all t from `vjp_factors`; `step_cotangents` gives the parts."""
     H = w["w_hh"].shape[1]
     k = vjp_factors(cell, run, activation)
 
@@ -205,3 +206,76 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
     dr = cot * k["dr"][t]
     d_prev = cot * k["z"][t] + np.concatenate([dr, dz, dn * k["r"][t]], axis=1) @ w["w_hh"]
     return d_prev, on_input(np.concatenate([dr, dz, dn], axis=1))
+
+
+def step_cotangents(
+    cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: str, full: bool = True
+) -> dict[str, np.ndarray]:
+    """Cotangent rows cot (r, S) on s_t pulled through step t, part by part (the step's VJP):
+
+    "prev" on s_{t-1}, "z_ih" on W_ih x_t + b_ih and "z_hh" on W_hh h_{t-1} + b_hh (G*H each), and
+    with full=True also "input" (on the layer's input), "s" (= cot), "h" (cot's h part) and the
+    tensors the op-level graph draws: LSTM "c" (total on c_t, also through h_t) and the gates
+    i f g o; GRU gates r z n; Elman "a" (the pre-activation)."""
+    H = w["w_hh"].shape[1]
+    if cell == "elman":
+        da = cot * activation_slope(activation, run.pre[t], run.h[t])  # (r, H)
+        parts = {"prev": da @ w["w_hh"], "z_ih": da, "z_hh": da, "a": da}
+    elif cell == "lstm":
+        g = run.gates
+        i, f, gg, o = g["i"][t], g["f"][t], g["g"][t], g["o"][t]
+        tc = np.tanh(run.c[t])
+        dh, dc = cot[:, :H], cot[:, H:]
+        dc = dc + dh * o * (1.0 - tc * tc)  # total cotangent on c_t
+        gate_cot = {"i": dc * gg, "f": dc * run.c_prev[t], "g": dc * i, "o": dh * tc}
+        dz = np.concatenate(
+            [
+                gate_cot["i"] * i * (1.0 - i),  # through i
+                gate_cot["f"] * f * (1.0 - f),  # through f
+                gate_cot["g"] * (1.0 - gg * gg),  # through g
+                gate_cot["o"] * o * (1.0 - o),  # through o
+            ],
+            axis=1,
+        )  # (r, 4H)
+        prev = np.concatenate([dz @ w["w_hh"], dc * f], axis=1)
+        parts = {"prev": prev, "z_ih": dz, "z_hh": dz, "c": dc, **gate_cot}
+    else:
+        r, z, n = run.gates["r"][t], run.gates["z"][t], run.gates["n"][t]
+        gate_cot = {"n": cot * (1.0 - z), "z": cot * (run.h_prev[t] - n)}
+        dn = gate_cot["n"] * (1.0 - n * n)  # on n's pre-activation
+        dz = gate_cot["z"] * z * (1.0 - z)
+        gate_cot["r"] = dn * run.hn[t]
+        dr = gate_cot["r"] * r * (1.0 - r)
+        z_hh = np.concatenate([dr, dz, dn * r], axis=1)
+        parts = {"prev": cot * z + z_hh @ w["w_hh"], "z_ih": np.concatenate([dr, dz, dn], axis=1)}
+        parts.update(z_hh=z_hh, **gate_cot)
+    if full:
+        parts.update(input=parts["z_ih"] @ w["w_ih"], s=cot, h=cot[:, :H])
+    return parts
+
+
+def torch_step(cell: str, w: dict, x, h, c=None, activation: str = "tanh") -> dict:
+    """One differentiable step of R in torch, the same equations as `run_layer`, batched over any
+    leading dimensions: x (..., D_in), h and c (..., H); w holds torch tensors w_ih, w_hh, b_ih, b_hh.
+
+    Returns every tensor the op-level graph draws: {"h", "c" (LSTM), "a" (Elman pre-activation),
+    "gates": {name: activation}, "hn" (GRU W_hn h + b_hn)}. The encoder-decoder's decoder and the
+    Lab's float64 recorder both step through this function."""
+    import torch  # the engine's numpy loop does not need torch; only these callers do
+
+    zx = x @ w["w_ih"].T + w["b_ih"]  # (..., G*H) input part
+    zh = h @ w["w_hh"].T + w["b_hh"]  # (..., G*H) recurrent part
+    if cell == "elman":
+        a = zx + zh  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+        phi = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}.get(activation)
+        return {"h": phi(a) if phi else a, "a": a, "gates": {}}
+    if cell == "lstm":
+        i, f, g, o = (zx + zh).chunk(4, dim=-1)  # torch's gate order
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c_new = f * c + i * g  # c_t = f * c_{t-1} + i * g
+        return {"h": o * torch.tanh(c_new), "c": c_new, "gates": {"i": i, "f": f, "g": g, "o": o}}
+    xr, xz, xn = zx.chunk(3, dim=-1)
+    hr, hz, hn = zh.chunk(3, dim=-1)
+    r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)  # n reads r * (W_hn h_{t-1} + b_hn)
+    return {"h": (1 - z) * n + z * h, "gates": {"r": r, "z": z, "n": n}, "hn": hn}

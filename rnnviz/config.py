@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
+import sys
 from dataclasses import asdict, dataclass, fields, replace
 
+from rnnviz import checks, names
 from rnnviz.errors import RnnvizError
+from rnnviz.names import CELLS, GATE_NAMES  # noqa: F401  (re-exported: rnnviz.config.CELLS)
 
-CELLS = ("elman", "lstm", "gru")
 # Bound gamma on the activation's derivative, used by Pascanu's bound (gamma * sigma_max < 1 => vanish).
 ACTIVATION_GAMMA = {"tanh": 1.0, "relu": 1.0, "sigmoid": 0.25, "identity": 1.0}
 ACTIVATIONS = tuple(ACTIVATION_GAMMA)
 PATTERNS = ("acceptor", "transducer", "encoder", "encoder-decoder")
 INITS = ("default", "xavier", "orthogonal", "identity")
 TOKENIZERS = ("word", "char")
-GATE_NAMES = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 # Sizes past these are refused at once instead of trying to allocate them.
 MAX_HIDDEN_SIZE = 1024
@@ -23,7 +23,10 @@ MAX_LAYERS = 8
 MAX_OUTPUT_SIZE = 1024
 MAX_SCALE = 1e6
 DEFAULT_MAX_TOKENS = 10_000
-# A seed must fit torch.Generator.manual_seed.
+# Runs estimated (rnnviz.cost) to take longer than this are refused up front; raise max_seconds.
+DEFAULT_MAX_SECONDS = 60.0
+MAX_SECONDS_LIMIT = 7 * 24 * 3600.0  # the largest max_seconds accepted (a week)
+# A seed must fit torch.Generator.manual_seed; sub-seeds are derived by rnnviz.patterns.sub_seed.
 MAX_SEED = 2**63 - 1
 
 
@@ -47,6 +50,22 @@ class UnrollConfig:
     output_size: int = 4  # classes predicted by O (acceptor, transducer, decoder vocabulary)
     tokenize: str = "word"  # "word" | "char"
     max_tokens: int = DEFAULT_MAX_TOKENS  # longer inputs are refused with a message
+    max_seconds: float = DEFAULT_MAX_SECONDS  # runs estimated to take longer are refused
+
+    def __post_init__(self) -> None:
+        # numpy scalars (np.int64 seeds, np.float64 scales) become plain Python numbers, so the
+        # config prints as JSON and compares equal to one built from ints and floats.
+        np = sys.modules.get("numpy")
+        if np is None:  # numpy not imported (rnnviz --help): no value can be a numpy scalar
+            return
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.bool_):
+                object.__setattr__(self, f.name, bool(value))
+            elif isinstance(value, np.integer):
+                object.__setattr__(self, f.name, int(value))
+            elif isinstance(value, np.floating):
+                object.__setattr__(self, f.name, float(value))
 
     @property
     def num_directions(self) -> int:
@@ -55,7 +74,7 @@ class UnrollConfig:
     @property
     def state_size(self) -> int:
         """Size of one layer's s_t in one direction: H, or 2H for LSTM's [h; c]."""
-        return 2 * self.hidden_size if self.cell == "lstm" else self.hidden_size
+        return names.state_size(self.cell, self.hidden_size)
 
     @property
     def gamma(self) -> float:
@@ -69,52 +88,34 @@ class UnrollConfig:
 
     def validate(self) -> UnrollConfig:
         """Return self, or raise RnnvizError naming the field, the value and what is allowed."""
-        _choice("cell", self.cell, CELLS)
-        _choice("activation", self.activation, ACTIVATIONS)
-        _choice("init", self.init, INITS)
-        _choice("pattern", self.pattern, PATTERNS)
-        _choice("tokenize", self.tokenize, TOKENIZERS)
-        _int_in("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
-        _int_in("input_size", self.input_size, 1, MAX_INPUT_SIZE)
-        _int_in("num_layers", self.num_layers, 1, MAX_LAYERS)
-        _int_in("output_size", self.output_size, 1, MAX_OUTPUT_SIZE)
-        _int_in("max_tokens", self.max_tokens, 1, 10**7)
-        _int_in("seed", self.seed, 0, MAX_SEED)
+        checks.choice("cell", self.cell, CELLS)
+        checks.choice("activation", self.activation, ACTIVATIONS)
+        checks.choice("init", self.init, INITS)
+        checks.choice("pattern", self.pattern, PATTERNS)
+        checks.choice("tokenize", self.tokenize, TOKENIZERS)
+        checks.whole_number("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
+        checks.whole_number("input_size", self.input_size, 1, MAX_INPUT_SIZE)
+        checks.whole_number("num_layers", self.num_layers, 1, MAX_LAYERS)
+        checks.whole_number("output_size", self.output_size, 1, MAX_OUTPUT_SIZE)
+        checks.whole_number("max_tokens", self.max_tokens, 1, 10**7)
+        checks.whole_number("seed", self.seed, 0, MAX_SEED)
         if not isinstance(self.bidirectional, bool):
-            raise RnnvizError(f"bidirectional must be True or False, got {self.bidirectional!r}.")
-        _number_in("init_scale", self.init_scale, 0.0, MAX_SCALE)
+            raise RnnvizError(
+                f"bidirectional must be True or False, got {checks.shown(self.bidirectional)}."
+            )
+        checks.number_in("init_scale", self.init_scale, 0.0, MAX_SCALE)
+        checks.number_in("max_seconds", self.max_seconds, 0.0, MAX_SECONDS_LIMIT)
+        if self.max_seconds == 0:
+            raise RnnvizError("max_seconds must be more than 0 (the default is 60).")
         for name in ("spectral_radius", "sigma_max"):
             if getattr(self, name) is not None:
-                _number_in(name, getattr(self, name), 0.0, MAX_SCALE)
+                checks.number_in(name, getattr(self, name), 0.0, MAX_SCALE)
         if self.spectral_radius is not None and self.sigma_max is not None:
             raise RnnvizError("Give spectral_radius or sigma_max, not both: each rescales W_hh.")
         if self.forget_bias is not None:
-            _number_in("forget_bias", self.forget_bias, -100.0, 100.0)
+            checks.number_in("forget_bias", self.forget_bias, -100.0, 100.0)
             if self.cell != "lstm":
                 raise RnnvizError("forget_bias applies to the LSTM only; use cell='lstm'.")
         if self.init == "identity" and self.cell != "elman":
             raise RnnvizError("init='identity' (IRNN) is defined for the Elman cell only.")
         return self
-
-
-def config_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(UnrollConfig))
-
-
-def _choice(name: str, value, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise RnnvizError(f"Unknown {name} {value!r}: choose one of {', '.join(allowed)}.")
-
-
-def _int_in(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RnnvizError(f"{name} must be a whole number, got {value!r}.")
-    if not low <= value <= high:
-        raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
-
-
-def _number_in(name: str, value, low: float, high: float) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise RnnvizError(f"{name} must be a finite number, got {value!r}.")
-    if not low <= value <= high:
-        raise RnnvizError(f"{name} must be between {low:g} and {high:g}, got {value:g}.")

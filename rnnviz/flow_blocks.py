@@ -2,8 +2,9 @@
 
 Every J_t = ds_t/ds_{t-1} has its nonzeros inside one fixed pattern: the VJP evaluated with every
 weight replaced by 1 where it is nonzero (0 where it is exactly 0) and every elementwise factor of
-the cell (slopes, gates, c_{t-1}, h_{t-1} - n, ...) set to 1/2 or 1 is a sum of positive terms, so
-nothing cancels and its nonzeros are the union of the nonzeros of every J_t. The connected components
+the cell (slopes, gates, c_{t-1}, h_{t-1} - n, ...) set to 1/2 (`flow.Stack.structural_pattern`) is
+a sum of positive terms, so nothing cancels and its nonzeros are the union of the nonzeros of every
+J_t. The connected components
 of that pattern (made symmetric) split the state into blocks that never exchange gradient: each J_t,
 and so each product ds_T/ds_t, is block diagonal in them. Decoupled units (diagonal W_hh, IRNN,
 init_scale = 0) become blocks of one or two coordinates, each with its own log10 scale, so a unit at
@@ -21,35 +22,12 @@ import math
 
 import numpy as np
 
-from rnnviz.cells import LayerRun
-
 SMALL_BLOCK = 16  # blocks up to this size are exact explicit products (an SVD of k×k per step)
 
 
-def structural_pattern(stack) -> np.ndarray:
-    """(n, n) bool: where any J_t can be nonzero (rows: s_t coordinates, columns: s_{t-1})."""
-    from rnnviz.flow import Stack  # the stack type lives with the chain that uses it
-
-    H = stack.hidden_size
-    half = np.full((1, H), 0.5)
-    weights = [{k: (v != 0).astype(np.float64) for k, v in w.items()} for w in stack.weights]
-    # Every elementwise factor of the VJP (slopes, gates, c_{t-1}, h_{t-1} - n, ...) set positive.
-    factors = {
-        "elman": {"slope": half},
-        "lstm": {"h_to_c": half, "dz": np.full((1, 4 * H), 0.5), "f": half},
-        "gru": dict.fromkeys(("dn", "dz", "dr", "r", "z"), half),
-    }[stack.cell]
-    run = LayerRun(h=half, h_prev=half, _factors=factors)
-    positive = Stack(
-        stack.cell, stack.activation, weights, [run] * len(stack.runs), stack.direction, H
-    )
-    n = stack.layer_state * len(stack.runs)
-    return positive.step_vjp(0, np.eye(n)) != 0
-
-
-def find_blocks(stack) -> list[np.ndarray]:
-    """Coordinates of each connected component of the pattern, in order of their first coordinate."""
-    pattern = structural_pattern(stack)
+def find_blocks(pattern: np.ndarray) -> list[np.ndarray]:
+    """Coordinates of each connected component of a step pattern (`Stack.structural_pattern`),
+    in order of their first coordinate."""
     linked = pattern | pattern.T
     n = linked.shape[0]
     seen = np.zeros(n, dtype=bool)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import torch
 
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
@@ -15,6 +16,7 @@ from rnnviz.errors import RnnvizError
 _WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 # Lone surrogates cannot be encoded as UTF-8 (tables, JSON, the browser): shown as U+FFFD instead.
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ARRAY_ADVICE = "Give a text, a list of tokens or a T×D array of numbers as the input."
 
 
 def tokenize(text: str, level: str = "word") -> list[str]:
@@ -69,23 +71,66 @@ def prepare_inputs(source, config: UnrollConfig) -> tuple[tuple[str, ...], np.nd
         _check_length(len(source), config)
         tokens = tuple(_SURROGATE.sub("\ufffd", t) for t in source)
         return tokens, embed(tokens, config.input_size, config.seed)
-    try:
-        inputs = np.asarray(source, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise RnnvizError(
-            "Give a text, a list of tokens or a T×D array of numbers as the input."
-        ) from exc
-    if inputs.ndim != 2 or inputs.shape[0] == 0:
-        raise RnnvizError(f"An input array must be T×D with T ≥ 1, got shape {inputs.shape}.")
-    if inputs.shape[1] != config.input_size:
-        raise RnnvizError(
-            f"The input array has D={inputs.shape[1]} columns but input_size is "
-            f"{config.input_size}: pass input_size={inputs.shape[1]}."
-        )
+    inputs = _as_array(source, config)
     if not np.isfinite(inputs).all():
         raise RnnvizError("The input array contains NaN or inf: give finite numbers.")
-    _check_length(inputs.shape[0], config)
     return tuple(f"x{t}" for t in range(1, inputs.shape[0] + 1)), inputs
+
+
+def _as_array(source, config: UnrollConfig) -> np.ndarray:
+    """A (T, D) float64 copy of an array-like input, its shape checked before anything is copied
+    (a zero-stride view can declare billions of elements that no step may materialise)."""
+    if isinstance(source, torch.Tensor):
+        source = _tensor_to_numpy(source, config)
+    if not isinstance(source, np.ndarray):
+        try:
+            source = np.asarray(source)  # a nested list: its own size, already in memory
+        except (TypeError, ValueError) as exc:
+            raise RnnvizError(_ARRAY_ADVICE) from exc
+    if source.ndim != 2 or source.shape[0] == 0:
+        raise RnnvizError(f"An input array must be T×D with T ≥ 1, got shape {source.shape}.")
+    _check_length(source.shape[0], config)
+    if source.shape[1] != config.input_size:
+        raise RnnvizError(
+            f"The input array has D={source.shape[1]} columns but input_size is "
+            f"{config.input_size}: pass input_size={source.shape[1]}."
+        )
+    kind = source.dtype.kind
+    if kind == "c":
+        raise RnnvizError(
+            "The input array is complex: the RNN takes real numbers. Pass x.real (or abs(x)) "
+            "if that is what you mean."
+        )
+    if kind == "b":
+        raise RnnvizError("The input array holds booleans: pass numbers (x.astype(float)).")
+    if kind not in "iuf":
+        raise RnnvizError(_ARRAY_ADVICE + f" (got an array of {source.dtype})")
+    return np.array(source, dtype=np.float64)  # (T, D), a copy the trace owns
+
+
+def _tensor_to_numpy(tensor: torch.Tensor, config: UnrollConfig) -> np.ndarray:
+    if tensor.requires_grad:
+        raise RnnvizError(
+            "The input tensor requires grad: pass x.detach() (the engine computes its own "
+            "gradients and would not feed yours)."
+        )
+    if tensor.layout != torch.strided or tensor.is_quantized or tensor.is_meta:
+        raise RnnvizError(
+            "The input tensor is sparse, quantised or on the meta device: pass a dense tensor "
+            "of real numbers (x.to_dense(), x.dequantize())."
+        )
+    if tensor.ndim != 2 or tensor.shape[0] == 0:
+        raise RnnvizError(
+            f"An input array must be T×D with T ≥ 1, got shape {tuple(tensor.shape)}."
+        )
+    _check_length(tensor.shape[0], config)  # before any conversion copies it
+    if tensor.is_complex():
+        raise RnnvizError("The input tensor is complex: the RNN takes real numbers (x.real).")
+    if tensor.dtype == torch.bool:
+        raise RnnvizError("The input tensor holds booleans: pass numbers (x.float()).")
+    if tensor.dtype in (torch.float16, torch.bfloat16):
+        tensor = tensor.float()  # numpy has no bfloat16; small sizes: its shape passed above
+    return tensor.cpu().numpy()
 
 
 def _check_length(seq_len: int, config: UnrollConfig) -> None:

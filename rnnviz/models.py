@@ -14,9 +14,9 @@ from torch import nn
 
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
+from rnnviz.names import GATES_PER_CELL
 
-GATES_PER_CELL = {"elman": 1, "lstm": 4, "gru": 3}
-_CELL_OF_GATES = {1: "elman", 4: "lstm", 3: "gru"}
+_CELL_OF_GATES = {gates: cell for cell, gates in GATES_PER_CELL.items()}
 
 
 def make_module(config: UnrollConfig, bias: bool = True) -> nn.Module:
@@ -85,19 +85,37 @@ def _rescale_recurrent(weight: torch.Tensor, config: UnrollConfig, H: int, G: in
         block.mul_(config.init_scale)
 
 
+def rnn_entries(state_dict):
+    """A whole model's state_dict holding one RNN (`rnn.weight_ih_l0`, ..., `head.weight`, as the
+    lab's --save writes it) -> that RNN's own entries without the prefix; the other keys (the
+    head's) are dropped. Anything else is returned as is, for infer_config to judge."""
+    if not isinstance(state_dict, dict) or "weight_ih_l0" in state_dict:
+        return state_dict
+    if not all(isinstance(key, str) for key in state_dict):  # the door refuses such names itself
+        return state_dict
+    prefixes = [
+        key[: -len("weight_ih_l0")]
+        for key in state_dict
+        if isinstance(key, str) and key.endswith(".weight_ih_l0")
+    ]
+    if len(prefixes) != 1:  # none, or several RNNs: no way to choose, infer_config says why
+        return state_dict
+    prefix = prefixes[0]
+    return {key[len(prefix) :]: v for key, v in state_dict.items() if key.startswith(prefix)}
+
+
 def infer_config(state_dict) -> dict:
-    """Cell and sizes of a torch nn.RNN/LSTM/GRU state_dict, or RnnvizError saying what is wrong."""
+    """Cell and sizes of a torch nn.RNN/LSTM/GRU state_dict, or RnnvizError saying what is wrong.
+
+    Every tensor's kind, dtype, shape and strides are checked, and the shapes matched against the
+    module they imply, before any of its numbers is read: a zero-stride view can declare 10^12
+    elements, and torch.isfinite on it would try to allocate them."""
     if not isinstance(state_dict, dict) or not state_dict:
         raise RnnvizError(
             "Expected a state_dict (a dict of tensors) of a torch nn.RNN, nn.LSTM or nn.GRU."
         )
     for key, value in state_dict.items():
-        if not isinstance(key, str) or not isinstance(value, torch.Tensor):
-            raise RnnvizError(f"Entry {str(key)[:40]!r} is not a tensor: not an RNN state_dict.")
-        if not value.is_floating_point():
-            raise RnnvizError(f"{key} is not a floating-point tensor.")
-        if not torch.isfinite(value).all():
-            raise RnnvizError(f"{key} contains NaN or inf.")
+        _check_entry(key, value)
     if any(k.startswith("weight_hr") for k in state_dict):
         raise RnnvizError("LSTMs with proj_size are not supported: use proj_size=0.")
     if "weight_ih_l0" not in state_dict or "weight_hh_l0" not in state_dict:
@@ -124,7 +142,65 @@ def infer_config(state_dict) -> dict:
         bias="bias_ih_l0" in state_dict,
     )
     _check_keys(state_dict, info)
+    for key, value in state_dict.items():  # shapes are now known to be the module's: small
+        if not torch.isfinite(value).all():
+            raise RnnvizError(f"{key} contains NaN or inf.")
     return info
+
+
+def _check_entry(key, value) -> None:
+    """One state_dict entry: a string key and a dense, real, strided CPU/GPU float tensor."""
+    if not isinstance(key, str):
+        raise RnnvizError(
+            f"The key {str(key)[:40]!r} is of type {type(key).__name__}, not a string: "
+            "not an RNN state_dict."
+        )
+    name = key[:60]
+    if not isinstance(value, torch.Tensor):
+        raise RnnvizError(f"Entry {name!r} is not a tensor: not an RNN state_dict.")
+    if value.layout != torch.strided:
+        raise RnnvizError(f"{name} is a sparse tensor ({value.layout}): pass v.to_dense().")
+    if value.is_quantized:
+        raise RnnvizError(f"{name} is a quantised tensor: pass v.dequantize().")
+    if value.is_meta:
+        raise RnnvizError(
+            f"{name} is on the meta device (a shape without numbers): load real weights first."
+        )
+    if not value.is_floating_point():
+        raise RnnvizError(
+            f"{name} has dtype {value.dtype}; RNN weights must be floating-point "
+            "(float16, bfloat16, float32 or float64)."
+        )
+    if value.requires_grad:
+        raise RnnvizError(
+            f"{name} requires grad: pass rnn.state_dict() (or v.detach()) rather than the "
+            "parameters themselves."
+        )
+    shape = tuple(value.shape)
+    if value.ndim not in (1, 2) or 0 in shape:
+        raise RnnvizError(
+            f"{name} has shape {shape}: RNN weights are non-empty vectors or matrices."
+        )
+    if any(stride == 0 for stride, size in zip(value.stride(), shape, strict=True) if size > 1):
+        raise RnnvizError(
+            f"{name} is an expanded view (a zero stride: {shape} declared over one row of "
+            "numbers): pass v.contiguous() or v.clone()."
+        )
+
+
+def _expected_shapes(info: dict) -> dict[str, tuple[int, ...]]:
+    """The state_dict keys and shapes of torch's module of this kind, without building it."""
+    H, K, G = info["hidden_size"], 2 if info["bidirectional"] else 1, GATES_PER_CELL[info["cell"]]
+    shapes = {}
+    for layer in range(info["num_layers"]):
+        width = info["input_size"] if layer == 0 else K * H
+        for suffix in ("", "_reverse")[:K]:
+            shapes[f"weight_ih_l{layer}{suffix}"] = (G * H, width)
+            shapes[f"weight_hh_l{layer}{suffix}"] = (G * H, H)
+            if info["bias"]:
+                shapes[f"bias_ih_l{layer}{suffix}"] = (G * H,)
+                shapes[f"bias_hh_l{layer}{suffix}"] = (G * H,)
+    return shapes
 
 
 def _check_keys(state_dict: dict, info: dict) -> None:
@@ -139,19 +215,17 @@ def _check_keys(state_dict: dict, info: dict) -> None:
         config.validate()
     except RnnvizError as exc:
         raise RnnvizError(f"The state_dict's sizes are out of range: {exc}") from exc
-    expected = make_module(config, bias=info["bias"]).state_dict()
+    expected = _expected_shapes(info)
     missing = sorted(set(expected) - set(state_dict))
     extra = sorted(set(state_dict) - set(expected))
     if missing or extra:
         raise RnnvizError(
             f"Keys do not match a {info['cell'].upper()} of this shape: missing {missing[:4]}, "
-            f"unexpected {extra[:4]}."
+            f"unexpected {[k[:40] for k in extra[:4]]}."
         )
-    for key, tensor in expected.items():
-        if tuple(state_dict[key].shape) != tuple(tensor.shape):
-            raise RnnvizError(
-                f"{key} has shape {tuple(state_dict[key].shape)}, expected {tuple(tensor.shape)}."
-            )
+    for key, shape in expected.items():
+        if tuple(state_dict[key].shape) != shape:
+            raise RnnvizError(f"{key} has shape {tuple(state_dict[key].shape)}, expected {shape}.")
 
 
 def load_rnn(state_dict: dict, config: UnrollConfig) -> nn.Module:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rnnviz.trace import DIRECTION_NAMES, Trace
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
+from rnnviz.node_grads import input_saliency, node_gradients
+from rnnviz.trace import Trace
 
 
 def _tidy(values: np.ndarray, tokens, extra: dict) -> pd.DataFrame:
@@ -110,3 +112,69 @@ def summary(trace: Trace) -> dict:
         },
         "warnings": list(trace.warnings),
     }
+
+
+def node_gradients_frame(trace: Trace) -> pd.DataFrame:
+    """log10 ||dL/dv|| for every tensor the graph draws, the total derivative (`rnnviz.node_grads`):
+    columns t, token, layer, direction, node, log10_grad_norm. Nodes per step: x, y (one per step;
+    layer and direction empty), s, h, c (LSTM), a (Elman), the gates; s_0 at t = 0; the decoder's
+    at t = T + k, direction "decoder". -inf where no gradient reaches the node."""
+    grads = node_gradients(trace)
+    T, L, K = trace.seq_len, trace.config.num_layers, trace.num_directions
+    rows: list[tuple] = []
+    tokens = trace.tokens
+    drawn = ("x", "y") if trace.config.pattern in ("acceptor", "transducer") else ("x",)
+    for name in drawn:  # the encoders have no y_t
+        rows += [(t + 1, tokens[t], None, None, name, grads.__dict__[name][t]) for t in range(T)]
+    per_step = {"s": grads.s, "h": grads.h, "c": grads.c, "a": grads.a, **grads.gates}
+    for name, values in per_step.items():
+        if values is None or (name == "h" and trace.c is None):  # h is s for Elman and GRU
+            continue
+        for layer in range(L):
+            for k in range(K):
+                direction = DIRECTION_NAMES[k]
+                rows += [
+                    (t + 1, tokens[t], layer + 1, direction, name, values[t, layer, k])
+                    for t in range(T)
+                ]
+                initial = {"s": grads.s0, "h": grads.h0, "c": grads.c0}.get(name)
+                if initial is not None and (name != "h" or trace.c is not None):
+                    rows.append((0, None, layer + 1, direction, name, initial[layer, k]))
+    if grads.decoder is not None:
+        rows += _decoder_rows(trace, grads.decoder)
+    return pd.DataFrame(
+        rows, columns=["t", "token", "layer", "direction", "node", "log10_grad_norm"]
+    ).astype({"log10_grad_norm": float})
+
+
+def _decoder_rows(trace: Trace, dec: dict) -> list[tuple]:
+    T, tokens = trace.seq_len, trace.decoder["tokens"]
+    inputs = ["<s>", *tokens[:-1]]
+    rows = [(T + k + 1, inputs[k], 1, "decoder", "x", dec["x"][k]) for k in range(len(tokens))]
+    names = {"s": dec["s"], "y": dec["y"], **dec["gates"]}
+    if trace.c is not None:
+        names.update(h=dec["h"], c=dec["c"])
+    if trace.config.cell == "elman":
+        names["a"] = dec["a"]
+    for name, values in names.items():
+        first = 0 if name in ("s", "h", "c") else 1  # s'_0 is the encoder's sentence vector
+        rows += [
+            (T + k, inputs[k - 1] if k else None, 1, "decoder", name, values[k])
+            for k in range(first, len(values))
+        ]
+    return rows
+
+
+def saliency_frame(trace: Trace) -> pd.DataFrame:
+    """How much each token matters: columns t, token, log10_grad_input (log10 ||dL/dx_t||) and
+    log10_grad_output_input (log10 ||dy_T[c*]/dx_t||, c* the acceptor's predicted class; NaN for
+    the other patterns), exact in log space (10^-400 is -400, never 0)."""
+    loss_x, output_x = input_saliency(trace)
+    return pd.DataFrame(
+        {
+            "t": np.arange(1, trace.seq_len + 1),
+            "token": list(trace.tokens),
+            "log10_grad_input": loss_x,
+            "log10_grad_output_input": output_x,
+        }
+    )

@@ -15,8 +15,8 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from rnnviz.config import UnrollConfig
-
-DIRECTION_NAMES = ("forward", "backward")
+from rnnviz.errors import RnnvizError
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,6 +47,11 @@ class Trace:
     step_losses: np.ndarray  # (T,) the part of the loss attached at each step (0 where none)
     gradient_flow: pd.DataFrame  # one row per (direction, t); see rnnviz.flow
     layer_grad_log10: np.ndarray  # (T, L, K, 3) log10 ||dL/d.|| of each layer's s, h, c parts
+    loss_grad_h: np.ndarray  # (T, K, H) the loss's own gradient on the top layer's h_t (via O)
+    loss_grad_c: np.ndarray | None  # (T, K, H) ... on its c_t (LSTM encoder-decoder), else None
+    output_grad: np.ndarray  # (T, C) dL/dy_t for the y_t the graph draws (0 where L reads none)
+    head_grad_log10: float  # log10 ||dL/dO||, O's weight and bias together
+    final_output: np.ndarray | None  # (C,) acceptor: the logits of O(final state)
     decoder: dict[str, Any] | None = None  # encoder-decoder only: tokens, states, outputs, targets
     warnings: tuple[str, ...] = ()
     _stacks: tuple = field(default=(), repr=False)  # per direction: weights and step caches
@@ -60,16 +65,26 @@ class Trace:
     def num_directions(self) -> int:
         return self.config.num_directions
 
-    def step_jacobian(self, t: int, direction: int = 0) -> np.ndarray:
-        """J_t = ds_t/ds_{t-1} (L*S, L*S) for one direction, recomputed on demand (they are not stored:
-        T of them at H=128 would take gigabytes). For the backward direction, s_{t-1} means the state
-        it read before step t, i.e. s_{t+1} in sentence order. Stacked layers: the whole stack's step,
-        the other direction's lower layers held fixed."""
-        if not 1 <= t <= self.seq_len or direction not in range(self.num_directions):
-            raise IndexError(
-                f"t must be in 1..{self.seq_len} and direction < {self.num_directions}"
-            )
-        return self._stacks[direction].step_jacobian(t - 1)
+    def step_jacobian(self, t: int, direction: str | int = "forward") -> np.ndarray:
+        """J_t = ds_t/ds_{t-1} (L*S, L*S) for one direction ("forward" / "backward", or 0 / 1),
+        recomputed on demand (they are not stored: T of them at H=128 would take gigabytes). For
+        the backward direction, s_{t-1} means the state it read before step t, i.e. s_{t+1} in
+        sentence order. Stacked layers: the whole stack's step, the other direction's lower
+        layers held fixed. Bad t or direction: RnnvizError saying what is allowed."""
+        names = DIRECTION_NAMES[: self.num_directions]
+        if isinstance(direction, str) and direction in names:
+            index = names.index(direction)
+        elif isinstance(direction, int | np.integer) and not isinstance(direction, bool):
+            index = int(direction)
+        else:
+            index = -1
+        if index not in range(self.num_directions):
+            allowed = " or ".join(repr(name) for name in names)
+            raise RnnvizError(f"direction must be {allowed}, got {direction!r}.")
+        is_step = isinstance(t, int | np.integer) and not isinstance(t, bool)
+        if not is_step or not 1 <= t <= self.seq_len:
+            raise RnnvizError(f"t must be a step between 1 and {self.seq_len}, got {t!r}.")
+        return self._stacks[index].step_jacobian(int(t) - 1)
 
     @property
     def step_singular_values(self) -> np.ndarray:

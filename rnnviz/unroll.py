@@ -12,12 +12,14 @@ from threadpoolctl import threadpool_limits
 
 from rnnviz.cells import run_layer
 from rnnviz.config import GATE_NAMES, UnrollConfig
+from rnnviz.cost import estimate_seconds, jacobian_size
 from rnnviz.errors import NumericalWarning, RnnvizError
 from rnnviz.flow import Stack, backward_flow, cumulative_log10_forget
 from rnnviz.inputs import prepare_inputs
-from rnnviz.models import build_rnn, infer_config, layer_weights, load_rnn
+from rnnviz.models import build_rnn, infer_config, layer_weights, load_rnn, rnn_entries
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 from rnnviz.patterns import attach_loss
-from rnnviz.trace import DIRECTION_NAMES, Trace
+from rnnviz.trace import Trace
 
 # Refuse runs whose stored arrays alone would pass this many bytes (answered before allocating).
 MAX_TRACE_BYTES = 2 * 1024**3
@@ -44,6 +46,8 @@ def unroll(
         if not isinstance(rnn, torch.nn.RNN | torch.nn.LSTM | torch.nn.GRU):
             raise RnnvizError("rnn must be a torch nn.RNN, nn.LSTM or nn.GRU.")
         state_dict = rnn.state_dict()
+    if state_dict is not None:
+        state_dict = rnn_entries(state_dict)  # a whole model's dict (lab --save): its RNN's part
     config = _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn)
     tokens, inputs = prepare_inputs(source, config)
     _check_budget(len(tokens), config)
@@ -66,7 +70,10 @@ def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) ->
         raise RnnvizError(f"Unknown option(s) {sorted(unknown)}: see rnnviz.UnrollConfig.")
     base = config if config is not None else UnrollConfig()
     if not isinstance(base, UnrollConfig):
-        raise RnnvizError("config must be an rnnviz.UnrollConfig.")
+        raise RnnvizError(
+            f"config must be an rnnviz.UnrollConfig, got a {type(base).__name__}: "
+            "pass the options as keywords, or UnrollConfig(**options)."
+        )
     merged = {**base.to_dict(), **given, **fields}
     if state_dict is not None:
         shape = infer_config(state_dict)
@@ -74,13 +81,11 @@ def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) ->
         if shape["cell"] == "elman" and rnn is not None and "activation" not in fields:
             merged["activation"] = "relu" if rnn.nonlinearity == "relu" else "tanh"
         merged.update(shape)
-    try:
-        return UnrollConfig(**merged).validate()
-    except TypeError as exc:
-        raise RnnvizError(f"Bad option: {exc}") from exc
+    return UnrollConfig(**merged).validate()
 
 
 def _check_budget(seq_len: int, config: UnrollConfig) -> None:
+    """Refuse, before anything is allocated, runs too big to store or too slow to wait for."""
     per_step = config.num_layers * config.num_directions * config.hidden_size * 12  # floats kept
     transfer = (config.num_layers * config.state_size) ** 2 * 4  # SVD work arrays
     need = 8 * (seq_len * per_step + transfer)
@@ -89,6 +94,27 @@ def _check_budget(seq_len: int, config: UnrollConfig) -> None:
             f"This run would need about {need / 1024**3:.1f} GB: lower hidden_size, num_layers or "
             "the number of tokens."
         )
+    seconds = estimate_seconds(
+        config.cell, config.hidden_size, config.num_layers, config.bidirectional, seq_len
+    )
+    if seconds > config.max_seconds:
+        n = jacobian_size(config.cell, config.hidden_size, config.num_layers)
+        raise RnnvizError(
+            f"This run could take up to about {_duration(seconds)} ({seq_len:,} tokens, {n}×{n} "
+            f"step Jacobians{', both directions' if config.bidirectional else ''}), more than "
+            f"max_seconds={config.max_seconds:g}: lower hidden_size, num_layers or the number of "
+            "tokens, or raise max_seconds if you mean to wait."
+        )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.2g} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} minutes"
+    return f"{seconds / 3600:,.0f} hours"
 
 
 def _run_stacks(module, config: UnrollConfig, inputs: np.ndarray) -> list[Stack]:
@@ -152,6 +178,11 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
         step_losses=result.step_losses,
         gradient_flow=flow,
         layer_grad_log10=layer_grads,
+        loss_grad_h=result.direct_h,
+        loss_grad_c=result.direct_c,
+        output_grad=result.output_grad,
+        head_grad_log10=result.head_grad_log10,
+        final_output=result.final_output,
         decoder=result.decoder,
         warnings=tuple(problems),
         _stacks=tuple(stacks),

@@ -1,4 +1,5 @@
-"""Shared fixtures: the app served on a free local port, and headless Chromium to look at it.
+"""Shared fixtures: the app served on a free local port, and headless Chromium to look at it; and
+the hypothesis profile every property test runs under (derandomized, no deadline).
 
 Both are session-scoped (one app start, one browser launch for the whole run) and skip with a
 reason when what they need is missing, so the suite still runs on a machine without a browser.
@@ -6,6 +7,7 @@ reason when what they need is missing, so the suite still runs on a machine with
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +18,16 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tools.apphost import APP_SCRIPT, AppServer, chromium_available, launch_chromium  # noqa: E402
+
+try:
+    from hypothesis import settings
+except ImportError:  # the property tests skip themselves; nothing to configure
+    settings = None
+if settings is not None:
+    # Same examples on every run and machine (a CI failure reproduces locally) and no per-example
+    # deadline (a loaded 2-core runner is slow, not wrong). Tests keep their own max_examples.
+    settings.register_profile("rnnviz", derandomize=True, deadline=None, print_blob=True)
+    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "rnnviz"))
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,18 @@
 """A time budget for one unroll in the explorer, so no setting within the sidebar's ranges can
 freeze a shared server for minutes.
 
-The engine's cost per step grows with the per-step Jacobian J_t (n × n, n = layers × state size).
-Measured on the 2-core dev box, one torch thread, torch.func warmed up (seconds per step and
-direction): gru H=256 (n=256) 3.8 ms; elman 2×256 (n=512) 5.6 ms; lstm H=256 (n=512) 11.5 ms;
-lstm 2×128 bidirectional (n=512) 14.6 ms. So n² × 6e-8 s covers them (within 1.5-3x, on the slow
-side). Past n = 512 the per-step SVD dominates (elman 4×256, n=1024: about 1 s a step), so that
-is refused outright. Pages that run several traces (Compare: 3, Patterns: 4) multiply the cost,
+The cost model is the engine's own (`rnnviz.cost`: about 1.2e-10 s × n³ per step and direction,
+n = layers × state size, measured on the 2-core dev box); the explorer only sets a smaller budget.
+Past n = 512 the per-step SVD dominates (elman 4×256, n=1024: about 1 s a step), so that is
+refused outright. Pages that run several traces (Compare: 3, Patterns: 4) multiply the cost,
 hence a per-trace budget of a few seconds.
 """
 
 from __future__ import annotations
 
 import rnnviz
+from rnnviz import cost
 
-SECONDS_PER_N2 = 6e-8  # per step and direction, times n²
 MAX_JACOBIAN = 512
 MAX_SECONDS = 8.0
 # Singular values of J_t cost one n×n SVD per step (about 30 ms at n = 256 here): the Gradient
@@ -26,14 +24,18 @@ SVD_STEPS = (20, 300)  # at least, at most
 
 def jacobian_size(config: dict) -> int:
     """n = layers × state size (H, or 2H for LSTM's [h; c])."""
-    state = config["hidden_size"] * (2 if config["cell"] == "lstm" else 1)
-    return config["num_layers"] * state
+    return cost.jacobian_size(config["cell"], config["hidden_size"], config["num_layers"])
 
 
 def estimate_seconds(config: dict, seq_len: int) -> float:
     """Rough (conservative) seconds for rnnviz.unroll with this config on seq_len tokens."""
-    directions = 2 if config["bidirectional"] else 1
-    return directions * seq_len * SECONDS_PER_N2 * jacobian_size(config) ** 2
+    return cost.estimate_seconds(
+        config["cell"],
+        config["hidden_size"],
+        config["num_layers"],
+        bool(config["bidirectional"]),
+        seq_len,
+    )
 
 
 def check(config: dict, text: str) -> None:

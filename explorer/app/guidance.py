@@ -1,21 +1,34 @@
 """Reading guidance: the prose next to each plot lives in assets/*.md, written in the lecture's
-notation. The files are ours (trusted); user text never goes through here."""
+notation, and is read through importlib.resources. The files are ours (trusted); user text never
+goes through here."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import streamlit as st
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+
+def assets_folder() -> Traversable:
+    """Where the .md files are: the `explorer.assets` package of an installed wheel or editable
+    install (the build maps the repository's assets/ there, see setup.py), or, in a plain checkout
+    run from the repository (tests, `streamlit run`), the assets/ folder beside explorer/."""
+    try:
+        folder = resources.files("explorer.assets")
+    except ModuleNotFoundError:
+        folder = None
+    if folder is not None and folder.joinpath("unroll.md").is_file():
+        return folder
+    return Path(str(resources.files("explorer"))).parent / "assets"
 
 
 @lru_cache(maxsize=64)
 def read(name: str) -> str:
     """The text of assets/<name>.md (name is one of ours, never from the URL or the user)."""
-    path = ASSETS / f"{name}.md"
-    return path.read_text(encoding="utf-8")
+    return assets_folder().joinpath(f"{name}.md").read_text(encoding="utf-8")
 
 
 def split(text: str) -> tuple[str, str]:
@@ -32,3 +45,12 @@ def show(name: str, *, expanded: bool = False, label: str = "How to read this pa
     if rest:
         with st.expander(label, expanded=expanded, icon=":material/menu_book:"):
             st.markdown(rest)
+
+
+def section(name: str, heading: str) -> str:
+    """The `## heading` section of assets/<name>.md (our own trusted prose)."""
+    for block in read(name).split("\n## "):
+        head, _, body = block.lstrip("# ").partition("\n")
+        if head.strip() == heading:
+            return body.strip()
+    raise KeyError(f"assets/{name}.md has no section {heading!r}")

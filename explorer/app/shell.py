@@ -10,7 +10,7 @@ import importlib.util
 
 import streamlit as st
 
-from explorer.app import cache, controls, lecture, messages, url_state
+from explorer.app import controls, data, lecture, messages, url_state
 
 PAGES = (
     # (module under explorer.pages, title, url path, icon)
@@ -65,7 +65,7 @@ def page_params() -> list[url_state.Param]:
 def main() -> None:
     """One full run of the app."""
     st.set_page_config(page_title="rnnviz: RNNs unrolled", page_icon="🔁", layout="wide")
-    cache.warm_up()
+    data.warm_up()
     navigation = st.navigation(_make_pages())
     url_state.begin_run()
     url_state.set_page(navigation.url_path)

@@ -1,7 +1,9 @@
 """Your own model: read an uploaded torch nn.RNN/LSTM/GRU state_dict safely, or say what is wrong.
 
-torch.load runs with weights_only=True (no code in the file can run) and map_location="cpu". The
-result is kept in this session's st.session_state only, never in a shared cache.
+Before torch.load sees the file, `upload_archive.inspect_archive` checks the zip's entries and
+every size its pickle declares against the 20 MB cap (a 1 KB file can declare a 16 TB tensor).
+torch.load then runs with weights_only=True (no code in the file can run) and map_location="cpu".
+The result is kept in this session's st.session_state only, never in a shared cache.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch
 import rnnviz
 from explorer.app import budget
 from explorer.app.controls import MAX_HIDDEN, MAX_INPUT, MAX_LAYERS
+from explorer.app.upload_archive import ArchiveError, inspect_archive
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -23,6 +26,11 @@ PROBE_TEXT = "John lives in Salt Lake City"
 NOT_TORCH = (
     "This is not a file saved by torch.save. Save the weights with "
     "torch.save(rnn.state_dict(), 'rnn.pt') and upload that .pt file."
+)
+LEGACY = (
+    "This is a plain Python pickle (or torch's legacy format), whose sizes cannot be checked "
+    "before loading, so it is not loaded for safety. Load it in Python and save it again with "
+    "torch.save(rnn.state_dict(), 'rnn.pt') (the default zip format)."
 )
 
 
@@ -58,9 +66,15 @@ def read_model(data: bytes, name: str) -> dict:
 
 
 def _load(data: bytes) -> dict:
-    # torch.save writes a zip archive (or, in the legacy format, a pickle starting with 0x80).
-    if not data.startswith((b"PK\x03\x04", b"\x80")):
+    # torch.save writes a zip archive; the legacy format (and any plain pickle) starts with 0x80.
+    if data.startswith(b"\x80"):
+        raise UploadError(LEGACY)
+    if not data.startswith(b"PK\x03\x04"):
         raise UploadError(NOT_TORCH)
+    try:
+        inspect_archive(data, MAX_UPLOAD_BYTES)  # every declared size fits before anything is read
+    except ArchiveError as exc:
+        raise UploadError(str(exc)) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -76,7 +90,11 @@ def _load(data: bytes) -> dict:
         raise UploadError(
             f"The file holds a {type(loaded).__name__}, not a state_dict (a dict of tensors)."
         )
-    return loaded
+    # A file cannot carry an autograd graph: saved nn.Parameters are just their numbers here.
+    return {
+        k: v.detach() if isinstance(v, torch.Tensor) and v.requires_grad else v
+        for k, v in loaded.items()
+    }
 
 
 def _strip_prefix(state_dict: dict) -> dict:

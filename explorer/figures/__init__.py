@@ -4,7 +4,6 @@ No streamlit, no torch: a notebook can call them directly, e.g.
 `gradient_flow_figure(rnnviz.unroll("John lives in Salt Lake City").gradient_flow)`.
 """
 
-from explorer.figures.animation import unroll_animation_figure
 from explorer.figures.compare import compare_figure
 from explorer.figures.export import ExportUnavailable, figure_to_bytes, frame_to_bytes
 from explorer.figures.gradients import (
@@ -13,7 +12,7 @@ from explorer.figures.gradients import (
     gradient_flow_figure,
     singular_values_figure,
 )
-from explorer.figures.graph import graph_figure, pattern_figure
+from explorer.figures.graph import graph_figure, pattern_figure, unroll_animation_figure
 from explorer.figures.states import (
     gate_heatmaps_figure,
     outputs_heatmap_figure,

@@ -17,11 +17,9 @@ import json
 from functools import lru_cache
 
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.subplots import make_subplots
 
-# The white template as Plotly's validator expands it, computed once at import.
-THEME = pio.templates["plotly_white"].to_plotly_json()
+from explorer.figures.style import LARGE_FONT_SIZE, THEME, lecture_fonts  # noqa: F401 (THEME)
 
 
 def figure(
@@ -30,6 +28,8 @@ def figure(
     """One go.Figure from trace dicts (each with its "type") and a layout dict, unvalidated;
     optional frame dicts are validated (see below)."""
     source: dict = {"data": data, "layout": layout}
+    if (layout.get("font") or {}).get("size", 0) >= LARGE_FONT_SIZE:  # a lecture-mode figure
+        lecture_fonts(data, layout)  # the back row: every text explicit, none below 20 px
     if grid is not None:
         source["_grid_ref"], source["_grid_str"] = grid.ref, grid.text
     fig = go.Figure(source, _validate=False)

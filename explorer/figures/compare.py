@@ -9,12 +9,13 @@ import plotly.graph_objects as go
 from explorer.figures import build
 from explorer.figures.axes import finite_range, selected_step_shapes, step_ticks
 from explorer.figures.gradients import decay_slope
+from explorer.figures.notation import math_html
 from explorer.figures.style import CELL_COLORS, GREY, escape, merge, themed
 
 CELL_TITLES = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 COMPARED = {
-    "log10_grad_norm": ("log10 ‖∂L/∂s_t‖", "solid"),
-    "log10_jacobian_norm": ("log10 ‖∂s_T/∂s_t‖", "dash"),
+    "log10_grad_norm": (math_html("log10 ‖∂L/∂s_t‖"), "solid"),
+    "log10_jacobian_norm": (math_html("log10 ‖∂s_T/∂s_t‖"), "dash"),
 }
 
 
@@ -66,7 +67,7 @@ def compare_figure(
     layout["shapes"] = shapes + selected_step_shapes(selected_t, grid, traces)
     themed(
         layout,
-        title="Same input, three cells: solid ‖∂L/∂s_t‖, dashed ‖∂s_T/∂s_t‖",
+        title=math_html("Same input, three cells: solid ‖∂L/∂s_t‖, dashed ‖∂s_T/∂s_t‖"),
         large_font=large_font,
         height=460 if not large_font else 560,
     )

@@ -20,6 +20,7 @@ from explorer.figures.axes import (
     selected_step_shapes,
     step_ticks,
 )
+from explorer.figures.notation import math_html
 from explorer.figures.style import (
     BLUE,
     DIRECTION_TITLES,
@@ -33,11 +34,16 @@ from explorer.figures.style import (
 
 # Column -> (legend name, colour, dash). Theory lines are dashed/dotted, measurements solid.
 FLOW_LINES = {
-    "log10_grad_norm": ("log10 ‖∂L/∂s_t‖ (measured)", BLUE, "solid"),
-    "log10_jacobian_norm": ("log10 ‖∂s_T/∂s_t‖ (measured)", VERMILLION, "solid"),
-    "log10_pascanu_bound": ("Pascanu bound on ‖∂s_T/∂s_t‖: log10 (γ·σ_max)^(T−t)", GREY, "dash"),
+    "log10_grad_norm": (math_html("log10 ‖∂L/∂s_t‖ (measured)"), BLUE, "solid"),
+    "log10_jacobian_norm": (math_html("log10 ‖∂s_T/∂s_t‖ (measured)"), VERMILLION, "solid"),
+    "log10_pascanu_bound": (
+        math_html("Pascanu bound on ‖∂s_T/∂s_t‖: log10 (γ·σ_max)^(T−t)"),
+        GREY,
+        "dash",
+    ),
     "log10_forget_product": ("log10 ∏ forget gates (LSTM cell path)", GREEN, "dot"),
 }
+LAST_STATE, FIRST_STATE = math_html("∂s_T"), math_html("∂s_1")  # names our constants only
 THEORY_COLUMNS = ("log10_pascanu_bound", "log10_forget_product")
 # Below this many decades per step the readout calls the gradient "about constant".
 FLAT_SLOPE = 0.02  # decades per step: under this, x1.6 or less over 10 steps
@@ -109,7 +115,7 @@ def gradient_flow_figure(
                 continue  # the theory does not apply to this cell (NaN by design)
             name, color, dash = FLOW_LINES[column]
             if column == "log10_jacobian_norm" and direction == "backward":
-                name = name.replace("∂s_T", "∂s_1")  # the backward pass ends at t = 1
+                name = name.replace(LAST_STATE, FIRST_STATE)  # the backward pass ends at t = 1
             label = f"{direction}: {name}" if len(directions) > 1 else name
             notes += _gap_note(
                 label.split(" (")[0], n_zero, n_inf, 0 if column in THEORY_COLUMNS else n_nan
@@ -126,7 +132,7 @@ def gradient_flow_figure(
                     "line": {"color": color, "dash": dash, "width": 2.5 if dash == "solid" else 2},
                     "marker": {"size": 6},
                     "customdata": tokens,
-                    "hovertemplate": f"t=%{{x}} · %{{customdata}}<br>{escape(name)} = %{{y:.4f}}"
+                    "hovertemplate": f"t=%{{x}} · %{{customdata}}<br>{name} = %{{y:.4f}}"
                     "<extra></extra>",
                     "connectgaps": False,
                     **axes,
@@ -222,7 +228,7 @@ def singular_values_figure(
         zero_count += int((rows["value"] <= 0).sum())
         traces += _sigma_traces(stats, ts, tokens, row, grid.axes(row, 1))
         y_axis = layout[grid.axis_key(row, 1, "y")]
-        y_axis.update(type="log", title={"text": "σ of ∂s_t/∂s_{t−1} (log scale)"})
+        y_axis.update(type="log", title={"text": math_html("σ of ∂s_t/∂s_{t−1} (log scale)")})
         y_axis["exponentformat"] = "power"
         if _decades(stats["low"], stats["high"]) >= 2:
             y_axis["dtick"] = 1  # one tick per decade, no 2/5 clutter

@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from explorer.figures.notation import math_html
 from explorer.figures.style import (
     CELL_COLORS,
     DIVERGING_SCALE,
@@ -28,13 +29,15 @@ from explorer.figures.style import (
     escape,
 )
 
+SIGMA_MAX = math_html("σ_max")
+SIGMA_GAMMA = math_html("σ_max·γ")
 RUN_COLORS = (CELL_COLORS["lstm"], CELL_COLORS["elman"], CELL_COLORS["gru"], ORANGE, PURPLE, SKY)
 METRIC_TITLES = {"mse": "held-out MSE", "accuracy": "held-out accuracy"}
 CURVE_TITLES = {
     "mse": "Held-out MSE during training",
     "accuracy": "Held-out accuracy during training",
 }
-GRADIENT_TITLE = "log10 ||dL/ds_t||"
+GRADIENT_TITLE = math_html("log10 ‖∂L/∂s_t‖")
 
 
 def _run_color(name: str, index: int) -> str:
@@ -94,7 +97,7 @@ def gradient_picture_figure(
     fig = go.Figure(go.Heatmap(
         x=ts, y=steps, z=z, zmin=low, zmax=high, colorscale="Viridis",
         colorbar={"title": {"text": GRADIENT_TITLE}},
-        hovertemplate="t = %{x}<br>training step %{y}<br>log10 ||dL/ds_t|| = %{z:.2f}<extra></extra>",
+        hovertemplate="t = %{x}<br>training step %{y}<br>" + GRADIENT_TITLE + " = %{z:.2f}<extra></extra>",
     ))  # fmt: skip
     fig.update_xaxes(title_text="time step t (the loss is read at t = T)")
     fig.update_yaxes(title_text="training step")
@@ -182,7 +185,7 @@ def phase_diagram_figure(diagram: pd.DataFrame, *, large_font: bool = False) -> 
     fig.add_trace(go.Heatmap(
         x=products, y=activations, z=z, zmid=0.0, zmin=-bound, zmax=bound,
         colorscale=DIVERGING_SCALE, colorbar={"title": {"text": "decades/step"}, "x": 0.44},
-        hovertemplate="%{y}, sigma_max*gamma = %{x:.3g}<br>measured %{z:.4f} decades/step<extra></extra>",
+        hovertemplate="%{y}, " + SIGMA_GAMMA + " = %{x:.3g}<br>measured %{z:.4f} decades/step<extra></extra>",
     ), row=1, col=1)  # fmt: skip
     fig.add_vline(x=1.0, line={"color": "black", "width": 2, "dash": "dash"}, row=1, col=1)
     for index, act in enumerate(activations):
@@ -192,17 +195,19 @@ def phase_diagram_figure(diagram: pd.DataFrame, *, large_font: bool = False) -> 
             x=rows["sigma_gamma"], y=rows["measured_rate"], mode="lines+markers",
             name=f"measured, {escape(act)}", line={"color": color, "width": 3},
             customdata=rows["sigma_max"],
-            hovertemplate="sigma_max %{customdata:.3g}<br>rate %{y:.4f}<extra>%{fullData.name}</extra>",
+            hovertemplate=SIGMA_MAX + " %{customdata:.3g}<br>rate %{y:.4f}<extra>%{fullData.name}</extra>",
         ), row=1, col=2)  # fmt: skip
     pascanu = diagram.drop_duplicates("sigma_gamma").sort_values("sigma_gamma")
     fig.add_trace(go.Scatter(
         x=pascanu["sigma_gamma"], y=pascanu["pascanu_rate"], mode="lines",
-        name="Pascanu: log10(gamma * sigma_max)", line={"color": GREY, "dash": "dash", "width": 2},
+        name=math_html("Pascanu: log10(γ·σ_max)"), line={"color": GREY, "dash": "dash", "width": 2},
     ), row=1, col=2)  # fmt: skip
     fig.add_hline(y=0.0, line={"color": "black", "width": 1}, row=1, col=2)
     fig.add_vline(x=1.0, line={"color": "black", "width": 2, "dash": "dash"}, row=1, col=2)
-    fig.update_xaxes(title_text="sigma_max(W_hh) * gamma")
+    fig.update_xaxes(title_text=math_html("σ_max(W_hh)·γ"))
     fig.update_yaxes(title_text="activation", row=1, col=1)
-    fig.update_yaxes(title_text="decades per step (slope of log10 ||ds_T/ds_t||)", row=1, col=2)
-    return apply_theme(fig, title="Vanishing or exploding: the phase boundary sigma_max * gamma = 1",
+    fig.update_yaxes(
+        title_text=math_html("decades per step (slope of log10 ‖∂s_T/∂s_t‖)"), row=1, col=2
+    )
+    return apply_theme(fig, title=math_html("Vanishing or exploding: the phase boundary σ_max·γ = 1"),
                        large_font=large_font, height=430)  # fmt: skip

@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from explorer.figures import build
+from explorer.figures.notation import math_html
 from explorer.figures.style import DIVERGING_SCALE, UNIT_SCALE, merge, step_label, themed
 
 MAX_COLUMNS = 2_000
@@ -19,13 +20,16 @@ MAX_COLUMNS = 2_000
 AXES = {"xaxis": "x", "yaxis": "y"}  # the one subplot of a single heatmap
 TANH_GATES = frozenset({"g", "n"})
 GATE_TITLES = {
-    "i": "input gate i_t",
-    "f": "forget gate f_t",
-    "g": "candidate g_t",
-    "o": "output gate o_t",
-    "r": "reset gate r_t",
-    "z": "update gate z_t",
-    "n": "candidate n_t",
+    gate: math_html(title)
+    for gate, title in {
+        "i": "input gate i_t",
+        "f": "forget gate f_t",
+        "g": "candidate g_t",
+        "o": "output gate o_t",
+        "r": "reset gate r_t",
+        "z": "update gate z_t",
+        "n": "candidate n_t",
+    }.items()
 }
 GATE_ORDER = ("i", "f", "g", "o", "r", "z", "n")
 
@@ -155,7 +159,7 @@ def state_heatmap_figure(
         return _empty_figure(_missing(states, f"{part} values", layer, direction), large_font)
     z, labels, ts, stride = _grid(rows, max_columns)
     zmin, zmax = zrange if zrange is not None else symmetric_range(rows["value"].to_numpy(float))
-    name = f"{part}_t"
+    name = math_html(f"{part}_t")  # part is the engine's h / c / s, never user text
     trace = _heatmap(
         z,
         labels,
@@ -201,7 +205,8 @@ def gate_heatmaps_figure(
         return _empty_figure(_missing(gates, "gate values", layer, direction), large_font)
     if not names:
         return _empty_figure(
-            "The Elman cell has no gates: s_t = R(s_{t−1}, x_t) is one activation.", large_font
+            math_html("The Elman cell has no gates: s_t = R(s_{t−1}, x_t) is one activation."),
+            large_font,
         )
     grid = build.subplot_grid(len(names), 1, titled=True, shared_xaxes=True, vertical_spacing=0.05)
     layout = grid.layout([GATE_TITLES.get(g, g) for g in names])
@@ -271,7 +276,7 @@ def outputs_heatmap_figure(
         zmin, zmax = symmetric_range(outputs["value"].to_numpy(float))
         style = {"colorscale": DIVERGING_SCALE, "zmin": zmin, "zmax": zmax, "zmid": 0}
     what = "softmax p(class)" if probabilities else "logit"
-    trace = _heatmap(z, labels, name="y_t", colorbar={"title": {"text": what}}, **style)
+    trace = _heatmap(z, labels, name=math_html("y_t"), colorbar={"title": {"text": what}}, **style)
     layout = {
         "shapes": _highlight(ts, selected_t),
         "yaxis": _units_axis(z.shape[0], title="class"),
@@ -280,7 +285,7 @@ def outputs_heatmap_figure(
     note = _decimation_note(stride, len(ts), outputs["t"].nunique())
     themed(
         layout,
-        title=f"Outputs y_t = O(s_t) ({what}){note}",
+        title=f"Outputs {math_html('y_t = O(s_t)')} ({what}){note}",
         large_font=large_font,
         height=max(260, min(600, 160 + 18 * z.shape[0])),
     )

@@ -11,8 +11,10 @@ import html
 import math
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
-from explorer.figures.build import THEME
+# The white template as Plotly's validator expands it, computed once at import.
+THEME = pio.templates["plotly_white"].to_plotly_json()
 
 FONT_FAMILY = "Arial, Helvetica, sans-serif"
 FONT_SIZE = 13
@@ -22,6 +24,9 @@ LARGE_FONT_SIZE = 20
 BLUE, ORANGE, GREEN, VERMILLION = "#0072B2", "#E69F00", "#009E73", "#D55E00"
 PURPLE, SKY, YELLOW, GREY = "#CC79A7", "#56B4E9", "#F0E442", "#7F7F7F"
 MISSING_GREY = "#BDBDBD"  # edges / cells whose value is NaN
+ZERO_GRADIENT_GREY = "#9E9E9E"  # exactly no gradient flows (log10 = -inf)
+NOT_COMPUTED_FILL = "#FFFFFF"  # gradient not computed (NaN): hollow marker with a centre dot
+NOT_COMPUTED_LINE = "#6E6E6E"  # its outline, and dotted edges whose gradient is not computed
 HIGHLIGHT_FILL = "rgba(240, 228, 66, 0.28)"  # the selected time step
 
 # Diverging, symmetric around 0: states, outputs, tanh-range gates (blue < 0 < red).
@@ -47,17 +52,25 @@ DIRECTION_TITLES = {
 
 # Node kinds of rnnviz.graph and their look; aliases cover naming variants.
 KIND_STYLES: dict[str, dict] = {
-    "input": {"color": GREEN, "symbol": "square", "name": "input x_t"},
-    "state": {"color": BLUE, "symbol": "circle", "name": "state s_t"},
-    "hidden": {"color": BLUE, "symbol": "circle", "name": "hidden h_t"},
-    "cell": {"color": SKY, "symbol": "circle", "name": "cell c_t"},
+    "input": {"color": GREEN, "symbol": "square", "name": "input <b>x</b><sub>t</sub>"},
+    "state": {"color": BLUE, "symbol": "circle", "name": "state <b>s</b><sub>t</sub>"},
+    "hidden": {"color": BLUE, "symbol": "circle", "name": "hidden <b>h</b><sub>t</sub>"},
+    "cell": {"color": SKY, "symbol": "circle", "name": "cell <b>c</b><sub>t</sub>"},
     "gate": {"color": ORANGE, "symbol": "diamond", "name": "gate"},
     "op": {"color": YELLOW, "symbol": "diamond", "name": "operation"},
-    "preactivation": {"color": YELLOW, "symbol": "diamond", "name": "pre-activation a_t"},
-    "output": {"color": PURPLE, "symbol": "triangle-up", "name": "output y_t"},
+    "preactivation": {
+        "color": YELLOW,
+        "symbol": "diamond",
+        "name": "pre-activation <b>a</b><sub>t</sub>",
+    },
+    "output": {"color": PURPLE, "symbol": "triangle-up", "name": "output <b>y</b><sub>t</sub>"},
     "loss": {"color": VERMILLION, "symbol": "star", "name": "loss (attaches here)"},
     "param": {"color": GREY, "symbol": "hexagon", "name": "shared parameter"},
-    "initial": {"color": "#999999", "symbol": "circle-open", "name": "initial state s_0"},
+    "initial": {
+        "color": "#999999",
+        "symbol": "circle-open",
+        "name": "initial state <b>s</b><sub>0</sub>",
+    },
 }
 KIND_ALIASES = {
     "x": "input",
@@ -104,9 +117,18 @@ def theme_layout(
         "hoverlabel": {"font": {"family": FONT_FAMILY, "size": size}},
         "margin": {"l": 70, "r": 30, "t": 70 if title else 30, "b": 60},
     }
+    if large_font:  # the back row: every text explicit (a host theme cannot shrink it), and
+        # high-contrast hover, dark text on white with a dark border, whatever the trace colour
+        layout["hoverlabel"] = {
+            "font": {"family": FONT_FAMILY, "size": size, "color": "#111111"},
+            "bgcolor": "#FFFFFF",
+            "bordercolor": "#111111",
+        }
+        layout["legend"] = {"font": {"size": size}}
     if title is not None:
         layout["title"] = {
             "text": title,
+            "font": {"size": size + 2},
             "x": 0.01,
             "xanchor": "left",
             "yref": "container",
@@ -153,7 +175,79 @@ def apply_theme(
         fig.layout._validate = fig._validate  # noqa: SLF001
     fig.update_layout(layout)
     fig.update_annotations(font_size=font_size(large_font))
+    if large_font:
+        fig.update_xaxes(tickfont_size=LARGE_FONT_SIZE, title_font_size=LARGE_FONT_SIZE)
+        fig.update_yaxes(tickfont_size=LARGE_FONT_SIZE, title_font_size=LARGE_FONT_SIZE)
+        for trace in fig.data:
+            _lecture_trace_fonts(trace, LARGE_FONT_SIZE)
     return fig
+
+
+def lecture_fonts(data: list, layout: dict, size: int = LARGE_FONT_SIZE) -> None:
+    """Every text of a dict-built figure at least `size` px, written out explicitly: axes (ticks
+    and titles), colour bars, trace text, annotations, sliders and buttons. Called by
+    build.figure when the layout's font is the lecture size."""
+    for key, value in layout.items():
+        if not isinstance(value, dict):
+            continue
+        if key.startswith("coloraxis") and isinstance(value.get("colorbar"), dict):
+            _colorbar_fonts(value["colorbar"], size)
+        if key.startswith(("xaxis", "yaxis")):
+            _at_least(value, "tickfont", size)
+            title = value.get("title")
+            if title is not None:
+                value["title"] = title = {"text": title} if isinstance(title, str) else title
+                _at_least(title, "font", size)
+    for annotation in layout.get("annotations", []):
+        _at_least(annotation, "font", size)
+    for slider in layout.get("sliders", []):
+        _at_least(slider, "font", size)
+        _at_least(slider.setdefault("currentvalue", {}), "font", size)
+    for menu in layout.get("updatemenus", []):
+        _at_least(menu, "font", size)
+    _at_least(layout.setdefault("legend", {}), "font", size)
+    if isinstance(layout.get("title"), dict):
+        _at_least(layout["title"], "font", size)
+    for trace in data:
+        _lecture_trace_fonts(trace, size)
+
+
+def _lecture_trace_fonts(trace, size: int) -> None:
+    """A trace's own text: its text font and the colour bar of its marker or heatmap."""
+    if isinstance(trace, dict):
+        if "text" in trace or "texttemplate" in trace:
+            _at_least(trace, "textfont", size)
+        marker = trace.get("marker") if isinstance(trace.get("marker"), dict) else {}
+        for bar in (trace.get("colorbar"), marker.get("colorbar")):
+            if isinstance(bar, dict):
+                _colorbar_fonts(bar, size)
+        return
+    # A plotly trace object (apply_theme's figures): only colour bars that were set.
+    if getattr(trace, "text", None) is not None and hasattr(trace, "textfont"):
+        trace.textfont.size = max(trace.textfont.size or 0, size)
+    for holder in (trace, getattr(trace, "marker", None)):
+        bar = getattr(holder, "colorbar", None) if holder is not None else None
+        if bar is not None and bar.to_plotly_json():
+            bar.tickfont.size = max(bar.tickfont.size or 0, size)
+            bar.title.font.size = max(bar.title.font.size or 0, size)
+
+
+def _colorbar_fonts(bar: dict, size: int) -> None:
+    _at_least(bar, "tickfont", size)
+    title = bar.get("title")
+    title = {"text": title} if isinstance(title, str) else (title or {})
+    bar["title"] = title
+    _at_least(title, "font", size)
+
+
+def _at_least(holder, key: str, size: int) -> None:
+    """holder[key]['size'] raised to `size` (dicts; plotly objects are handled by the caller)."""
+    if not isinstance(holder, dict):
+        return
+    font = holder.get(key)
+    font = dict(font) if isinstance(font, dict) else {}
+    font["size"] = max(font.get("size") or 0, size)
+    holder[key] = font
 
 
 def escape(text: object) -> str:

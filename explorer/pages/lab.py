@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.app import controls, guidance
-from explorer.pages import lab_sweeps, lab_train
+from explorer.views import lab_sweeps, lab_train
 
 VIEWS = ("Train", "Lag sweep", "Phase diagram", "Exploding gradients")
 VIEW_KEY = "lab_view"
@@ -26,16 +26,6 @@ PRESETS = {
 }  # fmt: skip
 
 
-def guidance_section(name: str) -> str:
-    """The `## name` section of assets/lab.md (our own trusted prose)."""
-    text = guidance.read("lab")
-    for block in text.split("\n## "):
-        head, _, body = block.lstrip("# ").partition("\n")
-        if head.strip() == name:
-            return body.strip()
-    raise KeyError(f"assets/lab.md has no section {name!r}")
-
-
 def apply_preset(name: str) -> None:
     """Button callback: set the preset's widgets before they are drawn."""
     for key, value in PRESETS[name].items():
@@ -45,9 +35,9 @@ def apply_preset(name: str) -> None:
 def render() -> None:
     st.title("Lab: train an RNN and watch the gradient vanish")
     with st.expander("How to read this page", expanded=False, icon=":material/menu_book:"):
-        st.markdown(guidance_section("intro"))
-        st.markdown(guidance_section("tasks"))
-    st.markdown(guidance_section("presets"))
+        st.markdown(guidance.section("lab", "intro"))
+        st.markdown(guidance.section("lab", "tasks"))
+    st.markdown(guidance.section("lab", "presets"))
     columns = st.columns(len(PRESETS))
     for index, (column, name) in enumerate(zip(columns, PRESETS, strict=True)):
         column.button(name, key=f"lab_preset_{index}", on_click=apply_preset, args=(name,),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.app import controls, guidance, loading, url_state
+from explorer.app import controls, data, guidance, url_state
 from explorer.app.lecture import TOPICS, apply_topic
-from explorer.pages import compare, gradients, patterns, states, unroll
+from explorer.views import compare, gradients, patterns, states, unroll
 
 PARAMS = (url_state.integer("topic", 1, 1, len(TOPICS)),)
 PREFIX = "lec_"  # the views' widget keys on this page (not URL parameters)
@@ -73,7 +73,7 @@ def _show_view(name: str, settings: controls.Settings) -> None:
     if name == "patterns":
         patterns.view(settings, prefix=PREFIX)
         return
-    trace = loading.load_trace(settings)
+    trace = data.load_trace(settings)
     if trace is None:
         return
     {"unroll": unroll.view, "states": states.view, "gradients": gradients.view}[name](

@@ -15,6 +15,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnnviz.cells import torch_step
+
 Step = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -27,41 +29,25 @@ def cell_name(rnn: nn.Module) -> str:
 
 
 def step_function(rnn: nn.Module) -> Step:
-    """R(s_prev, x_t) -> s_t in float64 with the module's own weights (layer 0, forward direction)."""
-    w_ih = rnn.weight_ih_l0.detach().double()  # (G*H, D)
-    w_hh = rnn.weight_hh_l0.detach().double()  # (G*H, H)
-    b_ih = rnn.bias_ih_l0.detach().double() if rnn.bias else torch.zeros(w_ih.shape[0]).double()
-    b_hh = rnn.bias_hh_l0.detach().double() if rnn.bias else torch.zeros(w_hh.shape[0]).double()
-    H = rnn.hidden_size
-    cell = cell_name(rnn)
-    if cell == "lstm":
+    """R(s_prev, x_t) -> s_t in float64 with the module's own weights (layer 0, forward direction),
+    through the engine's one torch step (`rnnviz.cells.torch_step`); s = [h; c] for the LSTM."""
+    rows = rnn.weight_hh_l0.shape[0]
+    zeros = torch.zeros(rows, dtype=torch.float64)
+    w = {
+        "w_ih": rnn.weight_ih_l0.detach().double(),  # (G*H, D)
+        "w_hh": rnn.weight_hh_l0.detach().double(),  # (G*H, H)
+        "b_ih": rnn.bias_ih_l0.detach().double() if rnn.bias else zeros,
+        "b_hh": rnn.bias_hh_l0.detach().double() if rnn.bias else zeros,
+    }
+    H, cell = rnn.hidden_size, cell_name(rnn)
+    activation = "relu" if getattr(rnn, "nonlinearity", "tanh") == "relu" else "tanh"
 
-        def lstm_step(s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-            h, c = s[:, :H], s[:, H:]  # (B, H) each
-            z = x @ w_ih.T + b_ih + h @ w_hh.T + b_hh  # (B, 4H): i, f, g, o
-            i, f, g, o = z.chunk(4, dim=1)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)  # c_t = f*c + i*g
-            h = torch.sigmoid(o) * torch.tanh(c)  # h_t = o * tanh(c_t)
-            return torch.cat([h, c], dim=1)  # (B, 2H)
+    def step(s: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        h, c = (s[:, :H], s[:, H:]) if cell == "lstm" else (s, None)
+        out = torch_step(cell, w, x, h, c, activation)
+        return torch.cat([out["h"], out["c"]], dim=1) if cell == "lstm" else out["h"]
 
-        return lstm_step
-    if cell == "gru":
-
-        def gru_step(h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-            gi = x @ w_ih.T + b_ih  # (B, 3H): r, z, n
-            gh = h @ w_hh.T + b_hh  # (B, 3H)
-            r = torch.sigmoid(gi[:, :H] + gh[:, :H])
-            z = torch.sigmoid(gi[:, H : 2 * H] + gh[:, H : 2 * H])
-            n = torch.tanh(gi[:, 2 * H :] + r * gh[:, 2 * H :])
-            return (1 - z) * n + z * h  # h_t = (1 - z) * n + z * h_{t-1}
-
-        return gru_step
-    act = torch.tanh if rnn.nonlinearity == "tanh" else torch.relu
-
-    def elman_step(h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        return act(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh)  # s_t = g(W_ih x_t + W_hh s_{t-1} + b)
-
-    return elman_step
+    return step
 
 
 def state_size(rnn: nn.Module) -> int:

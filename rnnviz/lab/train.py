@@ -10,76 +10,20 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, replace
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from rnnviz.errors import RnnvizError
+from rnnviz.lab.config import CELLS, OPTIMIZERS, TrainConfig  # noqa: F401 (the pages import them here)
 from rnnviz.lab.model import LabModel, build_model
 from rnnviz.lab.record import log10_grad_over_time
 from rnnviz.lab.tasks import TaskSpec, sample_batch, task_spec
 
-CELLS = ("elman", "lstm", "gru")
-OPTIMIZERS = ("adam", "sgd")
 ProgressCallback = Callable[[int, dict], bool]
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything that decides a Lab run; plain values, so a UI can cache on it."""
-
-    task: str = "adding"  # "adding" | "copy" | "sentence"
-    cell: str = "lstm"  # "elman" | "lstm" | "gru"
-    lag: int = 50  # steps the deciding input lies back (adding: T = lag)
-    seed: int = 0  # decides the weights and every batch
-    hidden_size: int = 32  # H
-    activation: str = "tanh"  # Elman's nonlinearity: "tanh" | "relu"
-    sigma_max: float | None = None  # rescale W_hh to this largest singular value at the start
-    # LSTM only: the forget gate's starting bias (None: torch's). 3 (f ~ 0.95) lets the first
-    # gradients reach far back (Gers et al. 2000; Jozefowicz et al. 2015); with torch's init the
-    # LSTM fails the copy and sentence tasks from lag ~20 in our runs, with 2 from lag ~60.
-    forget_bias: float | None = 3.0
-    lr: float = 3e-3  # learning rate (1e-2 solves adding faster but fails copy / sentence)
-    optimizer: str = "adam"  # "adam" | "sgd" (plain SGD shows exploding gradients undamped)
-    batch_size: int = 64
-    max_steps: int = 20_000  # optimisation steps at most
-    budget_seconds: float = 120.0  # wall-clock budget at most
-    clip: float | None = None  # Pascanu's rule: rescale the gradient when its norm exceeds this
-    eval_every: int = 50  # steps between evaluations (loss, metric, progress callback)
-    record_every: int = 200  # steps between gradient-over-time pictures
-    eval_size: int = 512  # held-out sequences to score on
-    probe_size: int = 8  # sequences the gradient picture is measured on
-    stop_when_solved: bool = True
-
-    def validate(self) -> TrainConfig:
-        task_spec(self.task, self.lag, self.seed)
-        _choice("cell", self.cell, CELLS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("activation", self.activation, ("tanh", "relu"))
-        _int_in("hidden_size", self.hidden_size, 1, 1024)
-        _int_in("batch_size", self.batch_size, 1, 4096)
-        _int_in("max_steps", self.max_steps, 1, 10**7)
-        _int_in("eval_every", self.eval_every, 1, 10**6)
-        _int_in("record_every", self.record_every, 1, 10**6)
-        _int_in("eval_size", self.eval_size, 1, 100_000)
-        _int_in("probe_size", self.probe_size, 1, 1024)
-        _positive("lr", self.lr)
-        _positive("budget_seconds", self.budget_seconds)
-        for name in ("clip", "sigma_max"):
-            if getattr(self, name) is not None:
-                _positive(name, getattr(self, name))
-        if self.forget_bias is not None:
-            _finite_in("forget_bias", self.forget_bias, -20.0, 20.0)
-        return self
-
-    def replace(self, **changes) -> TrainConfig:
-        return replace(self, **changes).validate()
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @dataclass
@@ -162,7 +106,8 @@ class Trainer:
         self._picture_steps: list[int] = []
         # (loss, gradient norm, clipped?) of each step since the last evaluation
         self._window: list[tuple[float, float, bool]] = []
-        self._record_picture()
+        with torch_threads(config.threads):
+            self._record_picture()
 
     @property
     def done(self) -> bool:
@@ -170,6 +115,10 @@ class Trainer:
 
     def advance(self, seconds: float, on_progress: ProgressCallback | None = None) -> None:
         """Train for about `seconds` (or until done); `on_progress(step, metrics)` False stops."""
+        with torch_threads(self.config.threads):
+            self._advance(seconds, on_progress)
+
+    def _advance(self, seconds: float, on_progress: ProgressCallback | None) -> None:
         chunk_end = time.perf_counter() + seconds
         while not self.done and time.perf_counter() < chunk_end:
             start = time.perf_counter()
@@ -282,34 +231,24 @@ class Trainer:
 HISTORY_COLUMNS = ("step", "seconds", "loss", "eval_loss", "metric", "grad_norm", "clipped")
 
 
+@contextmanager
+def torch_threads(threads: int):
+    """torch.set_num_threads for a block, restored after: the thread count the CLI's --threads
+    sets, applied the same way when the lab is called from Python or the page."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def train(config: TrainConfig, on_progress: ProgressCallback | None = None) -> TrainResult:
     """Run to the end (solved, budget, max_steps, stopped by the callback, or diverged)."""
     trainer = Trainer(config)
     while not trainer.done:
         trainer.advance(1.0, on_progress)
     return trainer.result()
-
-
-def _choice(name: str, value, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise RnnvizError(f"Unknown {name} {value!r}: choose one of {', '.join(allowed)}.")
-
-
-def _int_in(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise RnnvizError(f"{name} must be a whole number between {low} and {high}, got {value!r}.")
-
-
-def _positive(name: str, value) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value <= 0:
-        raise RnnvizError(f"{name} must be a positive number, got {value!r}.")
-
-
-def _finite_in(name: str, value, low: float, high: float) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not low <= value <= high:
-        raise RnnvizError(f"{name} must be a number between {low:g} and {high:g}, got {value!r}.")
 
 
 def _round(value: float) -> float | None:

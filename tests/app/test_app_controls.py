@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.app_support import assert_clean, chart_fingerprint, chart_titles, heatmaps, open_app
 
 from explorer.app.controls import PRESETS
+from tests.support.app_support import (
+    assert_clean,
+    chart_fingerprint,
+    chart_titles,
+    heatmaps,
+    open_app,
+)
 
 # (widget kind, key, new value, page, query that makes the control matter)
 CHANGES = [

@@ -8,13 +8,13 @@ import json
 import pandas as pd
 import pytest
 from streamlit.delta_generator import DeltaGenerator
-from tests.support.app_support import open_app
 
 import rnnviz
 from explorer.app import exports
 from explorer.figures import gradient_flow_figure
 from explorer.figures.export import find_browser
 from rnnviz.graph import build_graph
+from tests.support.app_support import open_app
 
 EXPECTED_LABELS = {
     "unroll": {"States table (CSV)", "States table (PARQUET)", "Graph (JSON, node-link)"},

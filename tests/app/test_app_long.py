@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import re
 
 from tests.support.app_support import assert_clean, charts, open_app, texts
 
@@ -10,16 +10,19 @@ LONG = " ".join(f"w{i % 50}" for i in range(300))
 
 
 def _inputs_drawn(at) -> list[str]:
-    """Labels of the x_t nodes in the graph chart."""
-    (inputs,) = [tr for tr in charts(at)[0]["data"] if tr.get("name") == "input x_t"]
-    return [label.split("<br>")[0] for label in inputs["text"]]
+    """'x_t' of every x_t node drawn in the graph chart (hidden steps have no x; labels are thinned
+    on long sentences, so the hover, which every node keeps, is read)."""
+    name = "input <b>x</b><sub>t</sub>"
+    (inputs,) = [
+        tr for tr in charts(at)[0]["data"] if tr.get("name") == name and "customdata" in tr
+    ]
+    drawn = [h for h, x in zip(inputs["customdata"], inputs["x"], strict=True) if x == x]  # not NaN
+    return ["x_" + re.search(r"<sub>(\d+)</sub>", h).group(1) for h in drawn]
 
 
 def test_unroll_draws_a_window_of_steps_for_a_long_sentence():
-    start = time.perf_counter()
     at = open_app("unroll", query={"text": LONG, "cell": "gru"})
     assert_clean(at)
-    assert time.perf_counter() - start < 60
     assert any("Showing steps 276..300 of 300" in text for text in texts(at, "caption"))
     assert _inputs_drawn(at) == [f"x_{t}" for t in range(276, 301)]
     at = open_app("unroll", query={"text": LONG, "cell": "gru", "t": "5"})

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.app_support import PAGES, assert_clean, chart_titles, charts, heatmaps, open_app, texts
 
 from rnnviz.config import CELLS, PATTERNS
+from tests.support.app_support import (
+    PAGES,
+    assert_clean,
+    chart_titles,
+    charts,
+    heatmaps,
+    open_app,
+    texts,
+)
 
 CHART_PAGES = ("unroll", "states", "gradients", "compare", "patterns", "lecture")
 
@@ -95,7 +103,8 @@ def test_lstm_states_show_h_and_c_apart_and_its_gates():
     at = open_app("states", query={"cell": "lstm", "hidden": "5"})
     assert_clean(at)
     titles = chart_titles(at)
-    assert any("h_t" in t for t in titles) and any("c_t" in t for t in titles)
+    h_t, c_t = "<b>h</b><sub>t</sub>", "<b>c</b><sub>t</sub>"  # the lecture's notation
+    assert any(h_t in t for t in titles) and any(c_t in t for t in titles)
     assert any("Gate" in t for t in titles)
     h_map = heatmaps(at)[0]
     assert np.asarray(h_map["z"]).shape == (5, 6)  # H units × T tokens

@@ -1,18 +1,27 @@
 """Your own model: a good state_dict drives every page; a wrong file gets a message and changes
-nothing."""
+nothing; a hostile file (one that declares more than it holds) is refused from what it declares,
+with the server's peak memory measured."""
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import pickle
+import re
+import subprocess
+import sys
+import warnings
+import zipfile
 
 import numpy as np
 import pytest
 import torch
-from tests.support.app_support import assert_clean, charts, heatmaps, open_app, texts
 
 import rnnviz
-from explorer.app.upload import MAX_UPLOAD_BYTES
+from explorer.app.upload import MAX_UPLOAD_BYTES, UploadError, read_model
+from tests.support.app_support import ROOT, assert_clean, charts, heatmaps, open_app, texts
+from tests.support.hostile_files import HOSTILE, forged_pickle, hostile_files, lstm_parts, torch_zip
 
 
 def saved(obj) -> bytes:
@@ -80,8 +89,8 @@ class NotAModel:
 BAD_FILES = {
     "garbage bytes": (b"\x00\x01garbage" * 100, "not a file saved by torch.save"),
     "empty file": (b"", "empty"),
-    "a plain pickle": (pickle.dumps({"x": NotAModel()}), "Python objects"),
-    "a corrupt zip": (b"PK\x03\x04" + b"\x00" * 64, "not a file saved by torch.save"),
+    "a plain pickle": (pickle.dumps({"x": NotAModel()}), "plain Python pickle"),
+    "a corrupt zip": (b"PK\x03\x04" + b"\x00" * 64, "not a complete zip"),
     "a pickled module": (saved(torch.nn.Linear(2, 2)), "Python objects"),
     "a list": (saved([torch.zeros(2)]), "not a state_dict"),
     "non-tensors": (saved({"a": 1, "b": "two"}), "not a tensor"),
@@ -116,3 +125,105 @@ def test_a_wrong_file_without_a_previous_model_keeps_random_weights():
     assert "own_model" not in at.session_state
     assert at.session_state["cell"] == "gru"
     assert not charts(at)
+
+
+# --- Hostile files: refused from what they declare, before anything is allocated -------------
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """Every hostile file (built once: the deflated one takes a few seconds), also on disk."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch deprecates quantised tensors
+        files = hostile_files()
+    assert tuple(files) == HOSTILE  # the parametrised tests below see every one
+    folder = tmp_path_factory.mktemp("hostile")
+    for index, (data, _) in enumerate(files.values()):
+        (folder / f"{index}.pt").write_bytes(data)
+    return files, folder
+
+
+def test_a_forged_file_in_torch_format_loads_like_torch_save():
+    """The forger writes what torch.save writes: the hostile files differ only where they lie."""
+    entries, records = lstm_parts()
+    data = torch_zip(forged_pickle(entries), records)
+    torch.manual_seed(0)
+    expected = torch.nn.LSTM(3, 4).state_dict()
+    loaded = torch.load(io.BytesIO(data), weights_only=True)
+    assert all(torch.equal(loaded[k], expected[k]) for k in expected)
+    assert read_model(data, "forged.pt")["summary"] == "LSTM, H=4, D=3, 1 layer(s)"
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_file_is_refused_with_its_reason(hostile, name):
+    data, phrase = hostile[0][name]
+    with pytest.raises(UploadError, match=re.escape(phrase)):
+        read_model(data, "hostile.pt")
+
+
+def test_the_deflated_file_is_small_and_declares_300m_elements(hostile):
+    data, _ = hostile[0]["deflated 300M-element tensor"]
+    assert len(data) < 1.5 * 2**20
+    member = zipfile.ZipFile(io.BytesIO(data)).getinfo("archive/data/99")
+    assert member.file_size == 1_200_000_000 and member.compress_type == zipfile.ZIP_DEFLATED
+
+
+RSS_PROBE = """
+import json, resource, sys, warnings
+from pathlib import Path
+from explorer.app.upload import UploadError, read_model
+warnings.simplefilter("ignore")
+read_model(Path(sys.argv[1]).read_bytes(), "good.pt")  # warm: imports, the probe unroll
+def rss():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * resource.getpagesize()
+resting = rss()
+try:
+    Path("/proc/self/clear_refs").write_text("5")  # reset the peak (VmHWM) to now
+    reset = True
+except OSError:
+    reset = False
+refused = {}
+for path in sys.argv[2:]:
+    try:
+        read_model(Path(path).read_bytes(), "hostile.pt")
+        refused[path] = None
+    except UploadError as exc:
+        refused[path] = str(exc)
+if reset:
+    status = Path("/proc/self/status").read_text()
+    peak = int(next(l for l in status.splitlines() if l.startswith("VmHWM")).split()[1]) * 1024
+else:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({"resting": resting, "peak": peak, "refused": refused}))
+"""
+
+
+def test_refusing_hostile_files_keeps_peak_memory_under_twice_resting(hostile, tmp_path):
+    files, folder = hostile
+    good = tmp_path / "good.pt"
+    good.write_bytes(lstm_file(hidden=4)[0])
+    paths = [str(folder / f"{index}.pt") for index in range(len(files))]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", RSS_PROBE, str(good), *paths],
+        capture_output=True, text=True, timeout=300, env=env, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    for path, (name, (_, phrase)) in zip(paths, files.items(), strict=True):
+        assert result["refused"][path] and phrase in result["refused"][path], name
+    assert result["peak"] < 2 * result["resting"], result
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_the_page_refuses_a_hostile_file_and_keeps_the_previous_model(hostile, name):
+    good, _ = lstm_file(hidden=4)
+    at = upload(open_app("model"), "good.pt", good)
+    data, phrase = hostile[0][name]
+    at.get("file_uploader")[0].clear()
+    at = upload(at, "hostile.pt", data)
+    assert not at.exception
+    errors = texts(at, "error")
+    assert errors and phrase in errors[0], errors
+    assert at.session_state["own_model"]["config"]["hidden_size"] == 4
+    assert any("still in use" in c for c in texts(at, "caption"))

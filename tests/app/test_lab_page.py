@@ -4,9 +4,9 @@ with exports and the hand-over to the explorer, the presets' views and bad sweep
 from __future__ import annotations
 
 import pytest
-from tests.support.app_support import charts, heatmaps, open_app, texts
 
 from explorer.pages.lab import PRESETS
+from tests.support.app_support import charts, heatmaps, open_app, texts
 
 # Training tests run on one torch thread (as the server and benchmarks do): faster on 2 cores.
 pytestmark = pytest.mark.usefixtures("torch_one_thread")

@@ -7,10 +7,10 @@ own offline HTML export, so no app server is needed.
 from __future__ import annotations
 
 import pytest
-from tests.support.figure_cases import hostile_trace, sentence_trace
 
 from explorer.figures import figure_to_bytes, graph_figure, unroll_animation_figure
 from rnnviz.graph import build_graph
+from tests.support.figure_cases import hostile_trace, sentence_trace
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 NODE_COUNT = """() => {
     const gd = document.querySelector('.js-plotly-plot');
     return gd.calcdata
-        .filter((cd, i) => (gd._fullData[i].hovertemplate || '').includes('customdata[5]'))
+        .filter((cd, i) => gd._fullData[i].hovertemplate === '%{customdata}<extra></extra>')
         .reduce((n, cd) => n + cd.filter(p => Number.isFinite(p.x)).length, 0);
 }"""
 
@@ -47,6 +47,10 @@ def test_play_adds_steps_in_the_browser(browser, tmp_path):
         )
         active = "document.querySelector('.js-plotly-plot').layout.sliders[0].active"
         page.wait_for_function(f"() => {active} === {last - 1}")  # the slider followed
+        title = page.evaluate("() => document.querySelector('.js-plotly-plot').layout.title.text")
+        assert title.startswith("<b>s</b><sub>6</sub> = R(")  # the formula followed the graph
+        shown = [t.replace("\u200b", "") for t in page.locator(".gtitle").all_text_contents()]
+        assert shown and shown[0].startswith("s6 = R(R(")  # and the browser drew it (redraw)
     finally:
         page.close()
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnviz.cli import app_script, main, ui_command
+from rnnviz.cli import main
+from rnnviz.cli.ui import STREAMLIT_SETTINGS, app_script, ui_command
 from rnnviz.errors import RnnvizError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,11 +95,11 @@ def test_trace_reads_a_text_file(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--cell", "transformer"], "Unknown cell 'transformer': choose one of elman, lstm, gru"),
-        (["--hidden-size", "0"], "hidden_size must be between 1 and 1024, got 0"),
-        (["--hidden-size", str(10**9)], "hidden_size must be between 1 and 1024"),
+        (["--cell", "transformer"], "Unknown --cell 'transformer': choose one of elman, lstm, gru"),
+        (["--hidden-size", "0"], "--hidden-size must be between 1 and 1024, got 0"),
+        (["--hidden-size", str(10**9)], "--hidden-size must be between 1 and 1024"),
         (["--text", ""], "The text is empty"),
-        (["--max-tokens", "3"], "more than max_tokens=3"),
+        (["--max-tokens", "3"], "more than --max-tokens=3"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(args, message):
@@ -123,8 +124,8 @@ def in_process(capsys, *args: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--pattern", "seq2seq"], "Unknown pattern 'seq2seq'"),
-        (["--forget-bias", "1", "--cell", "gru"], "forget_bias applies to the LSTM only"),
+        (["--pattern", "seq2seq"], "Unknown --pattern 'seq2seq'"),
+        (["--forget-bias", "1", "--cell", "gru"], "--forget-bias applies to the LSTM only"),
         (["--init", "identity", "--cell", "lstm"], "IRNN"),
         (["--table", "all", "--format", "csv"], "CSV holds one table"),
         (["--graph", "cell", "--format", "csv"], "--graph prints node-link JSON"),
@@ -178,13 +179,49 @@ def test_lab_is_wired(capsys):
 def test_ui_command_binds_localhost_and_finds_the_app(capsys):
     command = ui_command(8765, "127.0.0.1", headless=True)
     assert command[1:4] == ["-m", "streamlit", "run"]
-    assert Path(command[4]) == app_script() == ROOT / "streamlit_app.py"
+    # explorer/main.py once the app moves there; until then the root's streamlit_app.py
+    expected = ROOT / "explorer" / "main.py"
+    assert (
+        Path(command[4])
+        == app_script()
+        == (expected if expected.is_file() else ROOT / "streamlit_app.py")
+    )
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8765"
     with pytest.raises(RnnvizError, match="65535"):
         ui_command(0, "127.0.0.1")
     status, _, err = in_process(capsys, "ui", "--port", "70000")  # refused before any start
     assert status == 2 and "--port must be between" in err
+
+
+def test_ui_passes_every_setting_of_the_repository_config_on_the_command_line():
+    """An installed wheel run elsewhere never reads .streamlit/config.toml: the command line must
+    say all of it. Read the file itself, so a setting added there and not here fails."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    wanted = {
+        f"{section}.{key}": value for section, keys in config.items() for key, value in keys.items()
+    }
+    command = ui_command(8765, "127.0.0.1")
+    given = {command[i][2:]: command[i + 1] for i in range(5, len(command), 2)}
+    for name, value in wanted.items():
+        assert name in given, f"{name} missing from `rnnviz ui`'s command line"
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        assert given[name] == shown, (name, given[name], shown)
+    assert {"server.maxUploadSize", "theme.base", "client.showErrorDetails"} <= {
+        n for n, _ in STREAMLIT_SETTINGS
+    }
+
+
+def test_ui_finds_the_app_without_importing_explorer():
+    code = ("import sys; from rnnviz.cli.ui import app_script; print(app_script()); "
+            "print(any(m == 'explorer' or m.startswith('explorer.') for m in sys.modules))")  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd="/")  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    path, imported = run.stdout.split()
+    assert Path(path).is_file() and imported == "False"
 
 
 def test_ui_without_streamlit_says_how_to_install(monkeypatch, capsys):
@@ -201,13 +238,13 @@ def test_ui_without_streamlit_says_how_to_install(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_ui_serves_the_app_on_localhost():
+def test_ui_serves_the_app_on_localhost_from_another_directory(tmp_path):
     from tools.apphost import free_port
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "rnnviz", "ui", "--port", str(port), "--headless"]
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline, body = time.monotonic() + 90, ""

@@ -135,3 +135,8 @@ def test_real_process_with_undecodable_argv_bytes_and_stdin():
     )
     assert piped.returncode == 0, piped.stderr[-2000:]
     assert strict_json(piped.stdout.decode())["tokens"][0] == "שלום"
+
+
+def test_property_tests_run_derandomized_without_deadline():
+    """tests/conftest.py's profile: the same examples on every run, no flaky per-example deadline."""
+    assert settings().derandomize is True and settings().deadline is None

@@ -8,7 +8,6 @@ import json
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
-from tests.support.figure_cases import hostile_trace, sentence_trace, vanishing_trace
 
 from explorer.figures import (
     compare_figure,
@@ -25,6 +24,7 @@ from explorer.figures.build import THEME
 from explorer.figures.lab import training_curves_figure
 from rnnviz import graph as graph_module
 from rnnviz import tables
+from tests.support.figure_cases import hostile_trace, sentence_trace, vanishing_trace
 
 
 def _graph(cell: str = "lstm", level: str = "cell"):

@@ -7,11 +7,11 @@ import re
 
 import pandas as pd
 import pytest
-from tests.support.figure_cases import sentence_trace
 
 from explorer.figures import figure_to_bytes, frame_to_bytes, gradient_flow_figure
 from explorer.figures.export import find_browser
 from rnnviz import tables
+from tests.support.figure_cases import sentence_trace
 
 needs_chromium = pytest.mark.skipif(
     find_browser() is None,

@@ -7,7 +7,6 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from tests.support.figure_cases import floats, named, sentence_trace, vanishing_trace
 
 import rnnviz
 from explorer.figures import (
@@ -18,6 +17,7 @@ from explorer.figures import (
 )
 from explorer.figures.gradients import FLOW_LINES
 from rnnviz import tables
+from tests.support.figure_cases import floats, named, sentence_trace, vanishing_trace
 
 GRAD = FLOW_LINES["log10_grad_norm"][0]
 JACOBIAN = FLOW_LINES["log10_jacobian_norm"][0]
@@ -65,7 +65,9 @@ def test_bidirectional_gets_one_row_per_direction():
     )
     fig = gradient_flow_figure(trace.gradient_flow)
     assert named(fig, JACOBIAN).yaxis == "y"
-    backward = named(fig, JACOBIAN.replace("∂s_T", "∂s_1"))  # the backward pass ends at t = 1
+    # the backward pass ends at t = 1
+    ends_at_1 = JACOBIAN.replace("<sub>T</sub>", "<sub>1</sub>", 1)
+    backward = named(fig, ends_at_1)
     assert backward.yaxis == "y2"
     expected = trace.flow("backward").sort_values("t")["log10_jacobian_norm"]
     np.testing.assert_allclose(floats(backward.y), expected)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.support.figure_cases import HOSTILE_TOKENS, assert_no_markup_from, hostile_trace, sentence_trace
 
 import rnnviz
 from explorer.figures import gate_heatmaps_figure, outputs_heatmap_figure, state_heatmap_figure
 from rnnviz import tables
+from tests.support.figure_cases import (
+    HOSTILE_TOKENS,
+    assert_no_markup_from,
+    hostile_trace,
+    sentence_trace,
+)
 
 
 def test_state_heatmap_is_units_by_tokens_with_exact_values():
@@ -66,10 +71,10 @@ def test_lstm_gates_get_one_panel_each_on_their_own_ranges():
     trace = sentence_trace("lstm")
     fig = gate_heatmaps_figure(tables.gates_frame(trace))
     assert [a.text for a in fig.layout.annotations] == [
-        "input gate i_t",
-        "forget gate f_t",
-        "candidate g_t",
-        "output gate o_t",
+        "input gate i<sub>t</sub>",
+        "forget gate f<sub>t</sub>",
+        "candidate g<sub>t</sub>",
+        "output gate o<sub>t</sub>",
     ]
     axes = {h.name: h.coloraxis for h in fig.data}
     assert axes == {"i": "coloraxis", "f": "coloraxis", "g": "coloraxis2", "o": "coloraxis"}

@@ -49,7 +49,7 @@ def test_gradient_picture_is_steps_by_t_with_exact_zeros_blank():
     assert np.isnan(np.asarray(heat.z, dtype=float)[0, :2]).all()  # -inf shown blank, with a note
     assert "exactly 0" in fig.layout.annotations[-1].text
     assert fig.layout.xaxis.title.text.startswith("time step t")
-    assert heat.colorbar.title.text == "log10 ||dL/ds_t||"
+    assert heat.colorbar.title.text == "log10 ‖∂L/∂<b>s</b><sub>t</sub>‖"
     assert np.asarray(heat.z, dtype=float)[1, 0] == -9.0 and (heat.zmin, heat.zmax) == (-9.0, 0.0)
 
 
@@ -86,8 +86,8 @@ def test_phase_diagram_has_the_regime_map_and_pascanus_line():
     )
     assert heat.zmid == 0.0
     names = [t.name for t in fig.data[1:]]
-    assert names == ["measured, tanh", "measured, sigmoid", "Pascanu: log10(gamma * sigma_max)"]
-    assert fig.layout.xaxis.title.text == "sigma_max(W_hh) * gamma"
+    assert names == ["measured, tanh", "measured, sigmoid", "Pascanu: log10(γ·σ<sub>max</sub>)"]
+    assert fig.layout.xaxis.title.text == "σ<sub>max</sub>(W<sub>hh</sub>)·γ"
     assert any(s.x0 == 1.0 for s in fig.layout.shapes)  # the boundary
 
 

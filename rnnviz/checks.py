@@ -1,0 +1,60 @@
+"""The engine's validators, shared by every entry point (UnrollConfig, the Lab, graph counts):
+each raises RnnvizError naming the field, the bad value and what is allowed."""
+
+from __future__ import annotations
+
+import math
+import sys
+
+from rnnviz.errors import RnnvizError
+
+
+def shown(value) -> str:
+    """A short, safe rendering of a bad value for a message (its type too when it is no number)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - a value whose repr fails is still named by its type
+        text = "?"
+    text = text if len(text) <= 60 else text[:57] + "..."
+    if isinstance(value, bool | int | float | str):
+        return text
+    return f"{text} (type {type(value).__name__})"
+
+
+def choice(name: str, value, allowed: tuple[str, ...]) -> None:
+    # Checked as a string first: `value in allowed` on a list or an array compares element-wise.
+    if not isinstance(value, str) or value not in allowed:
+        raise RnnvizError(f"Unknown {name} {shown(value)}: choose one of {', '.join(allowed)}.")
+
+
+def whole_number(name: str, value, low: int, high: int) -> None:
+    bools, ints, _ = _scalar_types()
+    if isinstance(value, bools) or not isinstance(value, ints):
+        raise RnnvizError(f"{name} must be a whole number, got {shown(value)}.")
+    if not low <= value <= high:
+        raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
+
+
+def number_in(name: str, value, low: float, high: float) -> None:
+    bools, ints, floats = _scalar_types()
+    real = isinstance(value, ints + floats)
+    if isinstance(value, bools) or not real:
+        raise RnnvizError(f"{name} must be a finite number, got {shown(value)}.")
+    try:
+        number = float(value)  # a huge int (10**400) overflows here
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise RnnvizError(f"{name} must be a finite number, got {shown(value)}.")
+    if not low <= number <= high:
+        raise RnnvizError(f"{name} must be between {low:g} and {high:g}, got {number:g}.")
+
+
+def _scalar_types() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...]]:
+    """(bool, int, float) types, numpy's scalars included once numpy is imported. numpy is not
+    imported here: `rnnviz --help` reads the config and must not pay for it, and a numpy scalar
+    can only exist if numpy was imported already."""
+    np = sys.modules.get("numpy")
+    if np is None:
+        return (bool,), (int,), (float,)
+    return (bool, np.bool_), (int, np.integer), (float, np.floating)
