@@ -18,12 +18,17 @@ COMPARED = {
 }
 
 
+def _cell_key(name: str) -> str:
+    """ "LSTM (forget bias 3)" -> "lstm": a panel named with its settings keeps its cell's colour."""
+    return name.split(" ", 1)[0].lower() if name else ""
+
+
 def _panel_title(name: str, flow: pd.DataFrame) -> str:
     slope = decay_slope(flow, "forward")
     label = CELL_TITLES.get(name.lower(), escape(name))
     if np.isnan(slope):
         return label
-    return f"{label}: {slope:+.2f} decades/step"
+    return f"{label}: {slope:+.2f} decades per step"
 
 
 def compare_figure(
@@ -87,7 +92,7 @@ def _line(
         "y": np.where(np.isfinite(y), y, np.nan),
         "mode": "lines+markers" if len(rows) <= 60 else "lines",
         "name": f"{CELL_TITLES.get(name.lower(), escape(name))}: {label}",
-        "line": {"color": CELL_COLORS.get(name.lower(), GREY), "dash": dash, "width": 2.5},
+        "line": {"color": CELL_COLORS.get(_cell_key(name), GREY), "dash": dash, "width": 2.5},
         "marker": {"size": 5},
         "customdata": tokens,
         "hovertemplate": f"t=%{{x}} · %{{customdata}}<br>{label} = %{{y:.4f}}<extra></extra>",

@@ -1,7 +1,9 @@
 """Lecture walk: the lecture's seven topics in order, each a preset view with its explanation.
 
-Previous/Next (or the ← → keys) set the topic's preset in the sidebar, so the lecturer can then
-type a sentence from the audience and the view follows.
+One row holds the topic's title and Previous/Next (or the ← → keys); one sentence says what to
+look at; the topic's picture follows at once and the rest of the explanation sits below it.
+Previous/Next set the topic's preset in the sidebar, so the lecturer can then type a sentence from
+the audience and the view follows.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.app import controls, data, guidance, url_state
-from explorer.app.lecture import TOPICS, apply_topic
+from explorer.app.lecture import EXPERIMENTS, TOPICS, apply_topic, try_experiment
 from explorer.views import compare, gradients, patterns, states, unroll
+from explorer.views.reach import reach
 
 PARAMS = (url_state.integer("topic", 1, 1, len(TOPICS)),)
 PREFIX = "lec_"  # the views' widget keys on this page (not URL parameters)
@@ -21,11 +24,17 @@ def render() -> None:
     index = st.session_state["topic"] - 1
     topic = TOPICS[index]
     _first_visit(index)
-    _stepper(index)
-    st.title(f"{index + 1}. {topic.title}")
-    st.markdown(guidance.read(f"lecture-{index + 1}"))
+    _header(index)
+    lead, rest = guidance.split(guidance.read(f"lecture-{index + 1}"))
+    st.markdown(lead)
     settings = controls.current()
     _show_view(topic.view, settings)
+    if index + 1 in EXPERIMENTS:
+        _experiments(index + 1)
+    if rest:
+        st.markdown(rest)
+    if topic.view == "gradients":
+        reach(settings, key="lec-reach")
     url_state.sync(PARAMS)
 
 
@@ -41,8 +50,10 @@ def _first_visit(index: int) -> None:
         controls.request_preset(TOPICS[index].preset)
 
 
-def _stepper(index: int) -> None:
-    back, where, forward = st.columns([2, 3, 2], vertical_alignment="center")
+def _header(index: int) -> None:
+    """The title and the stepper on one row: the picture starts right below."""
+    title, back, forward = st.columns([7, 2, 2], vertical_alignment="center")
+    title.title(f"{index + 1}/{len(TOPICS)} · {TOPICS[index].title}")
     back.button(
         "← Previous",
         key="lec_prev",
@@ -62,7 +73,21 @@ def _stepper(index: int) -> None:
         width="stretch",
         type="primary",
     )
-    where.progress((index + 1) / len(TOPICS), text=f"Topic {index + 1} of {len(TOPICS)}")
+
+
+def _experiments(number: int) -> None:
+    """The topic's experiments as buttons: each sets its sidebar values (on the next run)."""
+    st.markdown("**Try:**")
+    for column, (label, _) in zip(
+        st.columns(len(EXPERIMENTS[number])), EXPERIMENTS[number], strict=True
+    ):
+        column.button(
+            label,
+            key=f"lec_try_{number}_{label[:12]}",
+            on_click=try_experiment,
+            args=(number, label),
+            width="stretch",
+        )
 
 
 def _show_view(name: str, settings: controls.Settings) -> None:
