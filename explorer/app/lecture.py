@@ -20,7 +20,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
 [data-testid="stSidebar"] label p { font-size: 1.1rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
-h1 { font-size: 2.6rem !important; }
+h1 { font-size: 2rem !important; }
 h2, h3 { font-size: 1.9rem !important; }
 [data-testid="stSidebar"] h3 { font-size: 1.3rem !important; }
 .katex { font-size: 1.5em !important; }

@@ -18,3 +18,10 @@ def link(url_path: str, label: str, icon: str | None = None, **options) -> None:
     target = _PAGES.get(url_path)
     if target is not None:
         st.page_link(target, label=label, icon=icon, **options)
+
+
+def switch(url_path: str, query_params: dict) -> None:
+    """st.switch_page to our page at `url_path`, keeping the given URL parameters."""
+    target = _PAGES.get(url_path)
+    if target is not None:
+        st.switch_page(target, query_params=query_params)

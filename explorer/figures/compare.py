@@ -28,7 +28,7 @@ def _panel_title(name: str, flow: pd.DataFrame) -> str:
     label = CELL_TITLES.get(name.lower(), escape(name))
     if np.isnan(slope):
         return label
-    return f"{label}: {slope:+.2f} decades per step"
+    return f"{label}<br>{slope:+.2f} decades per step".replace("-", "−")
 
 
 def compare_figure(
@@ -75,7 +75,11 @@ def compare_figure(
         large_font=large_font,
         height=460 if not large_font else 560,
     )
-    merge(layout, {"legend": {"orientation": "h", "y": -0.3}})
+    # Room for the figure title above the two-line panel titles (name, then its slope).
+    merge(
+        layout,
+        {"legend": {"orientation": "h", "y": -0.3}, "margin": {"t": 125 if large_font else 105}},
+    )
     if not layout["shapes"]:
         del layout["shapes"]
     return build.figure(traces, layout, grid=grid)

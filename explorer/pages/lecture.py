@@ -52,7 +52,7 @@ def _first_visit(index: int) -> None:
 
 def _header(index: int) -> None:
     """The title and the stepper on one row: the picture starts right below."""
-    title, back, forward = st.columns([7, 2, 2], vertical_alignment="center")
+    title, back, forward = st.columns([6, 2.4, 2], vertical_alignment="center")
     title.title(f"{index + 1}/{len(TOPICS)} · {TOPICS[index].title}")
     back.button(
         "← Previous",

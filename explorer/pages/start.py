@@ -9,9 +9,14 @@ from explorer.app import exports, nav, page
 from explorer.views.reach import reach
 
 PARAMS = ()
+# Before the landing page existed the Unroll page was at /: an old link such as /?t=3&level=op
+# still opens the Unroll page with its settings.
+UNROLL_KEYS = ("t", "level", "view", "params", "animate")
 
 
 def render() -> None:
+    if any(key in st.query_params for key in UNROLL_KEYS):
+        nav.switch("unroll", query_params=st.query_params.to_dict())
     settings = page.open_page("How an RNN unrolls, and why its gradient vanishes", "start", PARAMS)
     fig = reach(settings, key="start-reach")
     left, middle, right = st.columns(3)

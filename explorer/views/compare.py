@@ -60,7 +60,7 @@ def _linked(settings: Settings, prefix: str) -> None:
     """One control row (step t shared by every panel, the LSTM's forget-gate bias), the three
     gradient curves, their rates in words, then each cell's h_t."""
     key = prefix + "t"
-    left, right = st.columns([4, 1], vertical_alignment="center")
+    left, right = st.columns([3, 1.4], vertical_alignment="bottom")
     right.number_input(
         "LSTM forget-gate bias",
         -20.0,

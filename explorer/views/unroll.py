@@ -80,7 +80,7 @@ def _graph_view(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
 def _control_row(seq_len: int, prefix: str) -> tuple[bool, bool]:
     """One row: First/Back/Step/Last, the step slider, Play, and the graph options."""
     key = prefix + "t"
-    cols = st.columns([1, 1, 1, 1, 6, 2, 2], vertical_alignment="center")
+    cols = st.columns([0.8, 0.8, 0.8, 0.8, 4, 1.9, 2.1], vertical_alignment="center")
     rolled = st.session_state[prefix + "view"] == "rolled"
     playing = bool(st.session_state[prefix + "animate"]) and not rolled
     stepping = seq_len > 1 and not rolled and not playing
