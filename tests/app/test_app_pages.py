@@ -42,7 +42,7 @@ def test_every_page_renders_for_every_pattern(page, pattern):
     ("page", "phrase"),
     [
         ("start", "coloured by how much"),
-        ("unroll", "shared parameters"),
+        ("unroll", "parameters of a single cell"),
         ("states", "symmetric around 0"),
         ("gradients", "vanishes"),
         ("compare", "same sentence"),
@@ -160,7 +160,7 @@ def test_lecture_walks_the_seven_topics_in_order():
     for number in range(2, 8):
         at.button(key="lec_next").click().run()
         assert_clean(at)
-        assert at.title[0].value.startswith(f"{number}.")
+        assert at.title[0].value.startswith(f"{number}/7")
         assert charts(at), f"topic {number} shows a view"
     assert at.button(key="lec_next").disabled
     assert at.session_state["cell"] == "lstm"  # topic 7's preset
