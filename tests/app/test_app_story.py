@@ -22,7 +22,7 @@ def test_the_landing_page_shows_the_reach_picture_and_the_ways_in():
     assert_clean(at)
     reach = _reach(at)
     assert list(reach["y"]) == ["Elman", "LSTM (forget bias 3)", "GRU"]
-    assert [str(w) for w in reach["text"][0]] == "John lives in Salt Lake City".split()
+    assert [str(w) for w in reach["text"][0]] == ["John", "lives", "in", "Salt", "Lake", "City"]
     assert "forget-gate bias 3" in chart_titles(at)[0]
     links = [link.proto.label for link in at.get("page_link")]
     assert any("lecture" in label.lower() for label in links)
