@@ -55,7 +55,7 @@ def _header(index: int) -> None:
     title, back, forward = st.columns([6, 2.4, 2], vertical_alignment="center")
     title.title(f"{index + 1}/{len(TOPICS)} · {TOPICS[index].title}")
     back.button(
-        "← Previous",
+        "Previous",  # the shortcut hint (←) is drawn by Streamlit: no arrow in the label
         key="lec_prev",
         disabled=index == 0,
         on_click=apply_topic,
@@ -64,7 +64,7 @@ def _header(index: int) -> None:
         width="stretch",
     )
     forward.button(
-        "Next →",
+        "Next",  # Streamlit shows the → shortcut hint: "Next →" once
         key="lec_next",
         disabled=index == len(TOPICS) - 1,
         on_click=apply_topic,
