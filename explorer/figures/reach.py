@@ -93,7 +93,7 @@ def reach_figure(
             "showgrid": False,
             "zeroline": False,
         },
-        "yaxis": {"autorange": "reversed", "showgrid": False, "automargin": True},
+        "yaxis": {"autorange": "reversed", "showgrid": False, "automargin": True, "tickfont": {}},
     }
     themed(
         layout,
@@ -102,6 +102,8 @@ def reach_figure(
         height=(150 if not large_font else 180) + (75 if not large_font else 95) * len(names),
     )
     layout["margin"]["l"] = 20
+    # The cell names are the rows' titles: as large as the text, and dark, not tick-grey.
+    layout["yaxis"]["tickfont"] = {"size": layout["font"]["size"], "color": "#222222"}
     return build.figure([trace], layout)
 
 

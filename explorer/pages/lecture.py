@@ -28,9 +28,9 @@ def render() -> None:
     lead, rest = guidance.split(guidance.read(f"lecture-{index + 1}"))
     st.markdown(lead)
     settings = controls.current()
-    _show_view(topic.view, settings)
     if index + 1 in EXPERIMENTS:
         _experiments(index + 1)
+    _show_view(topic.view, settings)
     if rest:
         st.markdown(rest)
     if topic.view == "gradients":
@@ -77,7 +77,6 @@ def _header(index: int) -> None:
 
 def _experiments(number: int) -> None:
     """The topic's experiments as buttons: each sets its sidebar values (on the next run)."""
-    st.markdown("**Try:**")
     for column, (label, _) in zip(
         st.columns(len(EXPERIMENTS[number])), EXPERIMENTS[number], strict=True
     ):

@@ -44,10 +44,7 @@ def reach(settings: Settings, key: str, forget_bias: float = COMPARE_FORGET_BIAS
         if trace is None:
             return None
         rows[cell_label(cell, forget_bias)], measure = reach_values(trace)
-    title = (
-        f"How much gradient reaches each word (colour = log10 {measure}; "
-        f"LSTM with forget-gate bias {forget_bias:g})"
-    )
+    title = f"Gradient reaching each word: log10 {measure} (LSTM: forget-gate bias {forget_bias:g})"
     fig = reach_figure(rows, measure=measure, title=title, large_font=settings.large_font)
     charts.show(fig, key=key)
     return fig

@@ -80,7 +80,7 @@ def _graph_view(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
 def _control_row(seq_len: int, prefix: str) -> tuple[bool, bool]:
     """One row: First/Back/Step/Last, the step slider, Play, and the graph options."""
     key = prefix + "t"
-    cols = st.columns([0.8, 0.8, 0.8, 0.8, 4, 1.9, 2.1], vertical_alignment="center")
+    cols = st.columns([0.7, 0.7, 0.7, 0.7, 3.2, 1.7, 1.7], vertical_alignment="center")
     rolled = st.session_state[prefix + "view"] == "rolled"
     playing = bool(st.session_state[prefix + "animate"]) and not rolled
     stepping = seq_len > 1 and not rolled and not playing
@@ -94,8 +94,8 @@ def _control_row(seq_len: int, prefix: str) -> tuple[bool, bool]:
         cols[4].slider(
             "Step t", 1, seq_len, key=key, label_visibility="collapsed", disabled=not stepping
         )
-    cols[5].toggle("Play", key=prefix + "animate", disabled=rolled, help=_PLAY_HELP)
-    with cols[6].popover("Graph", icon=":material/tune:", width="stretch"):
+    cols[5].toggle("Play", key=prefix + "animate", disabled=rolled)
+    with cols[6].popover("Graph", width="stretch", help=_GRAPH_HELP):
         st.segmented_control(
             "Graph level", LEVELS, key=prefix + "level", format_func=_level_label, required=True
         )
@@ -108,7 +108,7 @@ def _control_row(seq_len: int, prefix: str) -> tuple[bool, bool]:
     return rolled, playing
 
 
-_PLAY_HELP = "Animate the graph building up, step by step (plays in your browser)."
+_GRAPH_HELP = "Cells or operations, unrolled or rolled, and the shared parameters."
 
 
 def _stepped(settings: Settings, graph: nx.DiGraph, trace: rnnviz.Trace, prefix: str):
