@@ -81,28 +81,33 @@ TOPICS: tuple[Topic, ...] = (
 #   tanh, sigma_max 1.5: -0.15 (gamma * sigma_max > 1, and it still vanishes: no guarantee either way);
 #   identity activation, spectral radius 1.2: +0.08 (really grows: x1.2 per step once aligned).
 _TOPIC_6 = TOPICS[5].preset
-EXPERIMENTS: dict[int, tuple[tuple[str, dict], ...]] = {
+EXPERIMENTS: dict[int, tuple[tuple[str, dict, str], ...]] = {
     6: (
         (
-            "σ_max = 0.9 (must vanish)",
+            "σ_max 0.9",
             {**_TOPIC_6, "scale_by": "largest singular value", "scale": 0.9},
+            "W_hh rescaled to largest singular value 0.9: γ·σ_max < 1, so it must vanish.",
         ),
         (
-            "σ_max = 1.5 (no guarantee)",
+            "σ_max 1.5",
             {**_TOPIC_6, "scale_by": "largest singular value", "scale": 1.5},
+            "γ·σ_max = 1.5 > 1: the bound guarantees nothing, and tanh's saturation still makes "
+            "the gradient vanish.",
         ),
         (
-            "linear g, spectral radius 1.2 (grows)",
+            "linear, ρ 1.2",
             {**_TOPIC_6, "act": "identity", "scale_by": "spectral radius", "scale": 1.2},
+            "Identity activation (nothing saturates), W_hh at spectral radius 1.2: the gradient "
+            "really grows, about x1.2 per step back.",
         ),
-        ("torch's default init", dict(_TOPIC_6)),
+        ("torch init", dict(_TOPIC_6), "Back to torch's default initialisation."),
     ),
 }
 
 
 def try_experiment(number: int, label: str) -> None:
     """Button callback: the topic's preset plus the experiment's values (before the sidebar)."""
-    values = dict(EXPERIMENTS[number])[label]
+    values = next(v for name, v, _ in EXPERIMENTS[number] if name == label)
     controls.reset_to_defaults(keep=("big",))
     st.session_state.update(values)
 

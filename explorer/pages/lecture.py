@@ -44,7 +44,8 @@ def _first_visit(index: int) -> None:
     if st.session_state.get("_lecture_visited"):
         return
     st.session_state["_lecture_visited"] = True
-    if any(param.key in st.query_params for param in controls.SIDEBAR_PARAMS):
+    # Lecture mode (?big=true) is how the room sees it, not a setting of the view.
+    if any(p.key in st.query_params for p in controls.SIDEBAR_PARAMS if p.key != "big"):
         return
     if TOPICS[index].preset:
         controls.request_preset(TOPICS[index].preset)
@@ -77,11 +78,12 @@ def _header(index: int) -> None:
 
 def _experiments(number: int) -> None:
     """The topic's experiments as buttons: each sets its sidebar values (on the next run)."""
-    for column, (label, _) in zip(
+    for column, (label, _, why) in zip(
         st.columns(len(EXPERIMENTS[number])), EXPERIMENTS[number], strict=True
     ):
         column.button(
             label,
+            help=why,
             key=f"lec_try_{number}_{label[:12]}",
             on_click=try_experiment,
             args=(number, label),

@@ -34,7 +34,7 @@ def _figures(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
     seq_len = trace.seq_len
     if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
         st.session_state[key] = seq_len
-    left, right = st.columns([4, 1], vertical_alignment="center")
+    left, right = st.columns([3, 1.3], vertical_alignment="center")
     if seq_len > 1:
         left.slider("Highlight step t", 1, seq_len, key=key, label_visibility="collapsed")
     right.toggle(

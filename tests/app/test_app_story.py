@@ -106,14 +106,14 @@ def test_the_lstm_topic_tells_the_story_without_a_control():
 def test_topic_6_experiments_contrast_a_sure_vanishing_with_real_growth():
     at = open_app("lecture", query={"topic": "6"})
     slopes = {}
-    for label in ("σ_max = 0.9", "linear g"):
+    for label in ("σ_max 0.9", "linear"):
         button = next(b for b in at.button if b.label.startswith(label))
         button.click().run()
         assert_clean(at)
         rates = " ".join(texts(at, "markdown"))
         slopes[label] = rates
-    assert "shrinks 10x" in slopes["σ_max = 0.9"]
-    assert "grows 10x" in slopes["linear g"]
+    assert "shrinks 10x" in slopes["σ_max 0.9"]
+    assert "grows 10x" in slopes["linear"]
     assert at.session_state["act"] == "identity"
 
 
@@ -139,3 +139,9 @@ def test_decay_slope_of_the_compare_default_is_what_the_rates_say():
     elman = rnnviz.unroll(LONG, cell="elman", hidden_size=16, input_size=16, seed=0)
     slope = decay_slope(elman.gradient_flow)
     assert f"Elman: {slope:+.2f}".replace("-", "−") in " ".join(texts(at, "markdown"))
+
+
+def test_a_topic_link_in_lecture_mode_still_shows_the_topics_preset():
+    at = open_app("lecture", query={"topic": "6", "big": "true"})
+    assert_clean(at)
+    assert "keys" in at.session_state["text"] and at.session_state["big"] is True
