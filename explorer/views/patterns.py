@@ -30,7 +30,7 @@ def view(settings: Settings, prefix: str = "") -> None:
     # Start from the sidebar's pattern and direction setting.
     st.session_state.setdefault(prefix + "pview", settings.config["pattern"])
     st.session_state.setdefault(prefix + "pbidir", settings.config["bidirectional"])
-    left, right = st.columns([3, 1])
+    left, right = st.columns([5, 1.4], vertical_alignment="center")
     left.segmented_control(
         "Pattern",
         PATTERNS,
