@@ -30,7 +30,7 @@ def view(settings: Settings, prefix: str = "") -> None:
     # Start from the sidebar's pattern and direction setting.
     st.session_state.setdefault(prefix + "pview", settings.config["pattern"])
     st.session_state.setdefault(prefix + "pbidir", settings.config["bidirectional"])
-    left, right = st.columns([5, 1.4], vertical_alignment="center")
+    left, right = st.columns([5.6, 1.0], vertical_alignment="center")
     left.segmented_control(
         "Pattern",
         PATTERNS,
@@ -39,7 +39,11 @@ def view(settings: Settings, prefix: str = "") -> None:
         required=True,
         label_visibility="collapsed",
     )
-    right.toggle("Bidirectional", key=prefix + "pbidir", disabled=bool(settings.own_model))
+    right.toggle(
+        "Bidir.",  # bidirectional; short: the four patterns need the row at projector size
+        key=prefix + "pbidir",
+        disabled=bool(settings.own_model),
+    )
     pattern = st.session_state[prefix + "pview"]
     changes = {"pattern": pattern}
     if not settings.own_model:
