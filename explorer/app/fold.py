@@ -19,7 +19,6 @@ COMPACT_CSS = """
 [data-testid="stMainBlockContainer"] h1 { padding: 0 0 0.15rem 0; margin: 0; line-height: 1.15; }
 [data-testid="stMainBlockContainer"] [data-testid="stVerticalBlock"] { gap: 0.55rem; }
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p { margin-bottom: 0; }
-[data-testid="stMainBlockContainer"] [data-testid="stElementContainer"]:has(> .stHtml) { display: none; }
 </style>
 """
 
