@@ -120,11 +120,12 @@ def drive_steps(page, url: str, clicks: int) -> list[float]:
     page.goto(url)
     wait_for_charts(page)
     page.evaluate(WATCH_JS, [PLOT_FINGERPRINT_JS])
-    page.get_by_role("button", name="First").click()
+    # The step buttons are icon-only: find them by their widget key (Streamlit's st-key-<key>).
+    page.locator(".st-key-first button").first.click()
     page.wait_for_function("() => window.__bench.end !== null", timeout=60_000)
     times = []
     for _ in range(clicks):
-        page.get_by_role("button", name="Step").click()
+        page.locator(".st-key-step button").first.click()
         page.wait_for_function("() => window.__bench.end !== null", timeout=60_000)
         wait_until_idle(page)
         times.append(page.evaluate("() => window.__bench.end - window.__bench.start"))
@@ -170,7 +171,7 @@ def main() -> int:
         if args.step_clicks:
             long_text = "+".join(rng.choice(WORDS) for _ in range(args.step_clicks + 2))
             steps = drive_steps(
-                context.new_page(), f"{app.url}/?text={long_text}", args.step_clicks
+                context.new_page(), f"{app.url}/unroll?text={long_text}", args.step_clicks
             )
         trivial_times = drive(context.new_page(), trivial.url, True, args, rng)["sentence"]
         browser.close()

@@ -132,7 +132,9 @@ def render_sidebar(folded: bool = False) -> Settings:
 
 
 def _sentence_controls() -> None:
-    st.subheader(r"Input $\mathbf{x}_1 \dots \mathbf{x}_T$")
+    # Plain Unicode, not $math$: the sidebar is on every page, and KaTeX (its script and fonts)
+    # would then load before any page's first chart, even the landing page's.
+    st.subheader("Input x₁ … x_T")
     st.selectbox(
         "Preset sentence",
         list(PRESETS),
@@ -151,7 +153,7 @@ def _sentence_controls() -> None:
 
 
 def _cell_controls(own: dict | None) -> None:
-    st.subheader("Cell $R$")
+    st.subheader("Cell R")
     if own is not None:
         st.info(f"Using your model: {own['summary']}. Cell and sizes come from the file.")
     fixed = own is not None

@@ -20,7 +20,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.25rem; }
 [data-testid="stSidebar"] label p { font-size: 1.1rem; }
 [data-testid="stWidgetLabel"] p { font-size: 1.15rem; }
-h1 { font-size: 2.6rem !important; }
+h1 { font-size: 2rem !important; }
 h2, h3 { font-size: 1.9rem !important; }
 [data-testid="stSidebar"] h3 { font-size: 1.3rem !important; }
 .katex { font-size: 1.5em !important; }
@@ -47,7 +47,8 @@ class Topic:
 LONG_RANGE = controls.PRESETS["Long-range agreement"]
 TOPICS: tuple[Topic, ...] = (
     Topic("Modeling sequences", "states", {"text": controls.DEFAULT_TEXT}),
-    Topic("The RNN abstraction", "unroll", {"lec_level": "cell"}),
+    # Opens at t = 1, as the slides do: Step builds the graph up one application of R at a time.
+    Topic("The RNN abstraction", "unroll", {"lec_level": "cell", "lec_t": 1}),
     Topic(
         "Usage patterns",
         "patterns",
@@ -56,9 +57,11 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "Bidirectional RNNs",
         "unroll",
-        {"bidir": True, "pattern": "transducer", "lec_level": "cell"},
+        {"bidir": True, "pattern": "transducer", "lec_level": "cell", "lec_t": 0},
     ),
-    Topic("The Elman RNN", "unroll", {"cell": "elman", "act": "tanh", "lec_level": "op"}),
+    Topic(
+        "The Elman RNN", "unroll", {"cell": "elman", "act": "tanh", "lec_level": "op", "lec_t": 0}
+    ),
     Topic(
         "The vanishing gradient problem",
         "gradients",
@@ -67,15 +70,53 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "Long short-term memory",
         "compare",
-        {"cell": "lstm", "text": LONG_RANGE, "hidden": 16, "input": 16},
+        # Compare's LSTM has its own forget-gate bias, 3 (lec_cfbias): Elman falls, LSTM stays flat.
+        {"cell": "lstm", "text": LONG_RANGE, "hidden": 16, "input": 16, "lec_cfbias": 3.0},
     ),
 )
+
+# Topic number -> (button label, sidebar values on top of the topic's preset). Measured on the
+# long-range sentence, H = D = 16, seed 0 (decades per step of ||ds_T/ds_t||):
+#   tanh, sigma_max 0.9: -0.36 (must vanish: gamma * sigma_max < 1);
+#   tanh, sigma_max 1.5: -0.15 (gamma * sigma_max > 1, and it still vanishes: no guarantee either way);
+#   identity activation, spectral radius 1.2: +0.08 (really grows: x1.2 per step once aligned).
+_TOPIC_6 = TOPICS[5].preset
+EXPERIMENTS: dict[int, tuple[tuple[str, dict, str], ...]] = {
+    6: (
+        (
+            "σ_max 0.9",
+            {**_TOPIC_6, "scale_by": "largest singular value", "scale": 0.9},
+            "W_hh rescaled to largest singular value 0.9: γ·σ_max < 1, so it must vanish.",
+        ),
+        (
+            "σ_max 1.5",
+            {**_TOPIC_6, "scale_by": "largest singular value", "scale": 1.5},
+            "γ·σ_max = 1.5 > 1: the bound guarantees nothing, and tanh's saturation still makes "
+            "the gradient vanish.",
+        ),
+        (
+            "linear, ρ 1.2",
+            {**_TOPIC_6, "act": "identity", "scale_by": "spectral radius", "scale": 1.2},
+            "Identity activation (nothing saturates), W_hh at spectral radius 1.2: the gradient "
+            "really grows, about x1.2 per step back.",
+        ),
+        ("torch init", dict(_TOPIC_6), "Back to torch's default initialisation."),
+    ),
+}
+
+
+def try_experiment(number: int, label: str) -> None:
+    """Button callback: the topic's preset plus the experiment's values (before the sidebar)."""
+    values = next(v for name, v, _ in EXPERIMENTS[number] if name == label)
+    controls.reset_to_defaults(keep=("big",))
+    st.session_state.update(values)
 
 
 def apply_topic(index: int) -> None:
     """Reset the sidebar, then set this topic's preset (called from a button callback, before
     the sidebar widgets are drawn, so setting their keys is allowed)."""
     controls.reset_to_defaults(keep=("big",))
+    st.session_state["lec_t"] = 0  # each topic starts at its own step (0 = the last, T)
     for key, value in TOPICS[index].preset.items():
         st.session_state[key] = value
     st.session_state["topic"] = index + 1

@@ -10,10 +10,11 @@ import importlib.util
 
 import streamlit as st
 
-from explorer.app import controls, data, lecture, messages, url_state
+from explorer.app import controls, data, fold, lecture, messages, nav, url_state
 
 PAGES = (
-    # (module under explorer.pages, title, url path, icon)
+    # (module under explorer.pages, title, url path, icon); the first is the default page, at /
+    ("start", "Start", "start", ":material/home:"),
     ("unroll", "Unroll", "unroll", ":material/account_tree:"),
     ("states", "States", "states", ":material/grid_on:"),
     ("gradients", "Gradient flow", "gradients", ":material/trending_down:"),
@@ -45,6 +46,7 @@ def _make_pages() -> list[st.Page]:
         pages.append(
             st.Page(module.render, title=title, url_path=url_path, icon=icon, default=index == 0)
         )
+    nav.remember(pages)
     return pages
 
 
@@ -72,6 +74,7 @@ def main() -> None:
     extra = page_params()
     url_state.check_unknown({p.key for p in (*controls.SIDEBAR_PARAMS, *extra)})
     settings = controls.render_sidebar(folded=navigation.url_path == "lab")
+    fold.apply_style()
     lecture.apply_style(settings.large_font)
     controls.publish(settings)
     notices = st.container()  # at the top of the page, filled after the page read its params

@@ -19,12 +19,17 @@ COMPARED = {
 }
 
 
+def _cell_key(name: str) -> str:
+    """ "LSTM (forget bias 3)" -> "lstm": a panel named with its settings keeps its cell's colour."""
+    return name.split(" ", 1)[0].lower() if name else ""
+
+
 def _panel_title(name: str, flow: pd.DataFrame) -> str:
     slope = decay_slope(flow, "forward")
     label = CELL_TITLES.get(name.lower(), escape(name))
     if np.isnan(slope):
         return label
-    return f"{label}: {slope:+.2f} decades/step"
+    return f"{label}<br>{slope:+.2f} decades per step".replace("-", "−")
 
 
 def compare_figure(
@@ -71,7 +76,11 @@ def compare_figure(
         large_font=large_font,
         height=460 if not large_font else 560,
     )
-    merge(layout, {"legend": {"orientation": "h", "y": -0.3}})
+    # Room for the figure title above the two-line panel titles (name, then its slope).
+    merge(
+        layout,
+        {"legend": {"orientation": "h", "y": -0.3}, "margin": {"t": 125 if large_font else 105}},
+    )
     if not layout["shapes"]:
         del layout["shapes"]
     return build.figure(traces, layout, grid=grid)
@@ -88,7 +97,7 @@ def _line(
         "y": np.where(np.isfinite(y), y, np.nan),
         "mode": "lines+markers" if len(rows) <= 60 else "lines",
         "name": f"{CELL_TITLES.get(name.lower(), escape(name))}: {label}",
-        "line": {"color": CELL_COLORS.get(name.lower(), GREY), "dash": dash, "width": 2.5},
+        "line": {"color": CELL_COLORS.get(_cell_key(name), GREY), "dash": dash, "width": 2.5},
         "marker": {"size": 5},
         "customdata": tokens,
         "hovertemplate": f"t=%{{x}} · %{{customdata}}<br>{label} = %{{y:.4f}}<extra></extra>",

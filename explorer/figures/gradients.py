@@ -211,6 +211,21 @@ def decay_readout(flow: pd.DataFrame, *, direction: str = "forward", steps: int 
     )
 
 
+def rate_in_words(name: str, slope: float) -> str:
+    """A cell's decay rate as a sentence: "Elman: −0.29 decades per step, i.e. the gradient
+    shrinks 10x every 3.4 steps" (a decade is a factor of 10)."""
+    if math.isnan(slope):
+        return f"{name}: too few steps to measure a rate"
+    rate = f"{name}: {slope:+.2f} decades per step".replace("-", "−")
+    if abs(slope) < 0.005:
+        return f"{rate}, i.e. the gradient keeps its size (flat)"
+    every = 1.0 / abs(slope)
+    way = "shrinks" if slope < 0 else "grows"
+    span = f"{every:.1f}" if every < 100 else f"{every:,.0f}"
+    flat = " (nearly flat)" if abs(slope) < FLAT_SLOPE else ""
+    return f"{rate}, i.e. the gradient {way} 10x every {span} steps{flat}"
+
+
 def singular_values_figure(
     sv: pd.DataFrame, *, selected_t: int | None = None, large_font: bool = False
 ) -> go.Figure:

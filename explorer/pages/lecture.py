@@ -1,7 +1,9 @@
 """Lecture walk: the lecture's seven topics in order, each a preset view with its explanation.
 
-Previous/Next (or the ← → keys) set the topic's preset in the sidebar, so the lecturer can then
-type a sentence from the audience and the view follows.
+One row holds the topic's title and Previous/Next (or the ← → keys); one sentence says what to
+look at; the topic's picture follows at once and the rest of the explanation sits below it.
+Previous/Next set the topic's preset in the sidebar, so the lecturer can then type a sentence from
+the audience and the view follows.
 """
 
 from __future__ import annotations
@@ -9,8 +11,9 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.app import controls, data, guidance, url_state
-from explorer.app.lecture import TOPICS, apply_topic
+from explorer.app.lecture import EXPERIMENTS, TOPICS, apply_topic, try_experiment
 from explorer.views import compare, gradients, patterns, states, unroll
+from explorer.views.reach import reach
 
 PARAMS = (url_state.integer("topic", 1, 1, len(TOPICS)),)
 PREFIX = "lec_"  # the views' widget keys on this page (not URL parameters)
@@ -21,11 +24,17 @@ def render() -> None:
     index = st.session_state["topic"] - 1
     topic = TOPICS[index]
     _first_visit(index)
-    _stepper(index)
-    st.title(f"{index + 1}. {topic.title}")
-    st.markdown(guidance.read(f"lecture-{index + 1}"))
+    _header(index)
+    lead, rest = guidance.split(guidance.read(f"lecture-{index + 1}"))
+    st.markdown(lead)
     settings = controls.current()
+    if index + 1 in EXPERIMENTS:
+        _experiments(index + 1)
     _show_view(topic.view, settings)
+    if rest:
+        st.markdown(rest)
+    if topic.view == "gradients":
+        reach(settings, key="lec-reach")
     url_state.sync(PARAMS)
 
 
@@ -35,16 +44,19 @@ def _first_visit(index: int) -> None:
     if st.session_state.get("_lecture_visited"):
         return
     st.session_state["_lecture_visited"] = True
-    if any(param.key in st.query_params for param in controls.SIDEBAR_PARAMS):
+    # Lecture mode (?big=true) is how the room sees it, not a setting of the view.
+    if any(p.key in st.query_params for p in controls.SIDEBAR_PARAMS if p.key != "big"):
         return
     if TOPICS[index].preset:
         controls.request_preset(TOPICS[index].preset)
 
 
-def _stepper(index: int) -> None:
-    back, where, forward = st.columns([2, 3, 2], vertical_alignment="center")
+def _header(index: int) -> None:
+    """The title and the stepper on one row: the picture starts right below."""
+    title, back, forward = st.columns([6, 2.4, 2], vertical_alignment="center")
+    title.title(f"{index + 1}/{len(TOPICS)} · {TOPICS[index].title}")
     back.button(
-        "← Previous",
+        "Previous",  # the shortcut hint (←) is drawn by Streamlit: no arrow in the label
         key="lec_prev",
         disabled=index == 0,
         on_click=apply_topic,
@@ -53,7 +65,7 @@ def _stepper(index: int) -> None:
         width="stretch",
     )
     forward.button(
-        "Next →",
+        "Next",  # Streamlit shows the → shortcut hint: "Next →" once
         key="lec_next",
         disabled=index == len(TOPICS) - 1,
         on_click=apply_topic,
@@ -62,7 +74,21 @@ def _stepper(index: int) -> None:
         width="stretch",
         type="primary",
     )
-    where.progress((index + 1) / len(TOPICS), text=f"Topic {index + 1} of {len(TOPICS)}")
+
+
+def _experiments(number: int) -> None:
+    """The topic's experiments as buttons: each sets its sidebar values (on the next run)."""
+    for column, (label, _, why) in zip(
+        st.columns(len(EXPERIMENTS[number])), EXPERIMENTS[number], strict=True
+    ):
+        column.button(
+            label,
+            help=why,
+            key=f"lec_try_{number}_{label[:12]}",
+            on_click=try_experiment,
+            args=(number, label),
+            width="stretch",
+        )
 
 
 def _show_view(name: str, settings: controls.Settings) -> None:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from explorer.app import controls, guidance, url_state
+from explorer.app import controls, page, url_state
 from explorer.views.patterns import PARAMS, view
 
 __all__ = ["PARAMS", "render"]
@@ -10,7 +10,7 @@ __all__ = ["PARAMS", "render"]
 
 def render() -> None:
     st.title("Usage patterns: where the loss attaches")
-    guidance.show("patterns")
+    page.lead("patterns")
     settings = controls.current()
     # First visit: start from the sidebar's pattern and direction setting unless the URL says.
     if "pview" not in st.session_state and "pview" not in st.query_params:
@@ -19,3 +19,4 @@ def render() -> None:
         st.session_state["pbidir"] = settings.config["bidirectional"]
     url_state.seed(PARAMS)
     view(settings)
+    page.details("patterns")

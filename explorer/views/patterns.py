@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explorer.app import charts, data, exports, messages, url_state
+from explorer.app import charts, data, exports, fold, messages, url_state
 from explorer.app.controls import Settings
 from explorer.figures.gradients import gradient_flow_figure
 from explorer.figures.graph import pattern_figure
@@ -30,11 +30,20 @@ def view(settings: Settings, prefix: str = "") -> None:
     # Start from the sidebar's pattern and direction setting.
     st.session_state.setdefault(prefix + "pview", settings.config["pattern"])
     st.session_state.setdefault(prefix + "pbidir", settings.config["bidirectional"])
-    left, right = st.columns([3, 1])
+    left, right = st.columns([5.6, 1.0], vertical_alignment="center")
     left.segmented_control(
-        "Pattern", PATTERNS, key=prefix + "pview", format_func=PATTERN_LABELS.get, required=True
+        "Pattern",
+        PATTERNS,
+        key=prefix + "pview",
+        format_func=PATTERN_LABELS.get,
+        required=True,
+        label_visibility="collapsed",
     )
-    right.toggle("Bidirectional", key=prefix + "pbidir", disabled=bool(settings.own_model))
+    right.toggle(
+        "Bidir.",  # bidirectional; short: the four patterns need the row at projector size
+        key=prefix + "pbidir",
+        disabled=bool(settings.own_model),
+    )
     pattern = st.session_state[prefix + "pview"]
     changes = {"pattern": pattern}
     if not settings.own_model:
@@ -55,7 +64,7 @@ def view(settings: Settings, prefix: str = "") -> None:
             f"Showing the last {2 * WINDOW + 1} of {trace.seq_len} steps (and the decoder's first)."
         )
     graph_fig = pattern_figure(graph, pattern=pattern, large_font=big, show_params=False)
-    charts.show(graph_fig, key=prefix + "pattern-graph")
+    charts.show(fold.fit(graph_fig, big), key=prefix + "pattern-graph")
     st.caption(f"Loss: {trace.loss_name} = {trace.loss:.4g}")
     flow_fig = gradient_flow_figure(trace.gradient_flow, large_font=big)
     charts.show(flow_fig, key=prefix + "pattern-flow")

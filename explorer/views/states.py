@@ -31,31 +31,35 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
     outputs = data.load_frame("outputs", settings)
     if states is None or gates is None or outputs is None:
         return
-    layer, direction = _pickers(trace, prefix)
-    figures = _heatmaps(settings, trace, states, gates, outputs, layer, direction, prefix)
+    layer, direction, t = _pickers(trace, prefix)
+    figures = _heatmaps(settings, trace, states, gates, outputs, layer, direction, t, prefix)
     if not prefix:
         exports.panel(
             "states",
-            frames={"States": states, "Gates": gates, "Outputs": outputs},
+            # Elman has no gates: no empty table is offered.
+            frames={"States": states, "Outputs": outputs}
+            | ({} if gates.empty else {"Gates": gates}),
             figures=figures,
         )
 
 
-def _pickers(trace: rnnviz.Trace, prefix: str) -> tuple[int, str]:
-    """Layer and direction pickers, shown only when there is a choice."""
+def _pickers(trace: rnnviz.Trace, prefix: str) -> tuple[int, str, int]:
+    """One control row: the step slider, then layer and direction pickers when there is a choice."""
     layers = trace.config.num_layers
     if st.session_state[prefix + "layer"] > layers:
         st.session_state[prefix + "layer"] = layers
     if trace.num_directions == 1:
         st.session_state[prefix + "dir"] = "forward"
-    left, right = st.columns(2)
+    step, left, right = st.columns([4, 2, 2], vertical_alignment="center")
+    with step:
+        t = _selected_step(trace.seq_len, prefix)
     if layers > 1:
         left.segmented_control(
             "Layer", list(range(1, layers + 1)), key=prefix + "layer", required=True
         )
     if trace.num_directions > 1:
         right.segmented_control("Direction", DIRECTIONS, key=prefix + "dir", required=True)
-    return st.session_state[prefix + "layer"], st.session_state[prefix + "dir"]
+    return st.session_state[prefix + "layer"], st.session_state[prefix + "dir"], t
 
 
 def _heatmaps(
@@ -66,10 +70,10 @@ def _heatmaps(
     outputs: pd.DataFrame,
     layer: int,
     direction: str,
+    t: int,
     prefix: str,
 ) -> dict:
     """Draw every heatmap of this layer/direction; return them by name for the exports."""
-    t = _selected_step(trace.seq_len, prefix)
     big = settings.large_font
     where = {"layer": layer, "direction": direction, "selected_t": t, "large_font": big}
     figures = {}
@@ -95,7 +99,7 @@ def _selected_step(seq_len: int, prefix: str) -> int:
     if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
         st.session_state[key] = seq_len
     if seq_len > 1:
-        st.slider("Highlight step t", 1, seq_len, key=key)
+        st.slider("Highlight step t", 1, seq_len, key=key, label_visibility="collapsed")
     if not prefix:
         url_state.set_run_default("t", seq_len)
     return st.session_state[key]

@@ -16,7 +16,7 @@ from tests.support.app_support import (
     texts,
 )
 
-CHART_PAGES = ("unroll", "states", "gradients", "compare", "patterns", "lecture")
+CHART_PAGES = ("start", "unroll", "states", "gradients", "compare", "patterns", "lecture")
 
 
 @pytest.mark.parametrize("cell", CELLS)
@@ -41,7 +41,8 @@ def test_every_page_renders_for_every_pattern(page, pattern):
 @pytest.mark.parametrize(
     ("page", "phrase"),
     [
-        ("unroll", "shared parameters"),
+        ("start", "coloured by how much"),
+        ("unroll", "parameters of a single cell"),
         ("states", "symmetric around 0"),
         ("gradients", "vanishes"),
         ("compare", "same sentence"),
@@ -87,7 +88,8 @@ def test_rolled_view_and_op_level_change_the_graph():
     at.segmented_control(key="view").set_value("rolled").run()
     assert_clean(at)
     assert "Rolled" in chart_titles(at)[0]
-    assert not at.get("slider") or all(s.key != "t" for s in at.slider)
+    # The step controls stay in their row (nothing jumps) but are disabled: no steps when rolled.
+    assert at.slider(key="t").proto.disabled and at.button(key="step").proto.disabled
 
 
 def _node_count(fig: dict) -> int:
@@ -154,49 +156,49 @@ def test_patterns_table_shows_where_each_loss_attaches():
 def test_lecture_walks_the_seven_topics_in_order():
     at = open_app("lecture")
     assert_clean(at)
-    assert at.title[0].value.startswith("1. Modeling sequences")
+    assert at.title[0].value.startswith("1/7 · Modeling sequences")
     assert at.button(key="lec_prev").disabled
     for number in range(2, 8):
         at.button(key="lec_next").click().run()
         assert_clean(at)
-        assert at.title[0].value.startswith(f"{number}.")
+        assert at.title[0].value.startswith(f"{number}/7")
         assert charts(at), f"topic {number} shows a view"
     assert at.button(key="lec_next").disabled
     assert at.session_state["cell"] == "lstm"  # topic 7's preset
     assert "keys" in at.session_state["text"]
     at.button(key="lec_prev").click().run()
-    assert at.title[0].value.startswith("6.") and at.session_state["cell"] == "elman"
+    assert at.title[0].value.startswith("6/7") and at.session_state["cell"] == "elman"
 
 
 def test_lecture_mode_injects_only_the_static_css():
     at = open_app("unroll", query={"big": "true", "text": "<style>body{display:none}</style>"})
     assert_clean(at)
+    from explorer.app.fold import COMPACT_CSS
     from explorer.app.lecture import LARGE_TYPE_CSS
 
     bodies = [str(h.proto.body) for h in at.get("html")]
-    assert bodies == [LARGE_TYPE_CSS.strip()]
+    assert bodies == [COMPACT_CSS.strip(), LARGE_TYPE_CSS.strip()]
     assert charts(at)[0]["layout"]["font"]["size"] == 20
 
 
 def test_a_link_to_a_topic_shows_its_preset_unless_the_url_sets_the_sidebar():
     at = open_app("lecture", query={"topic": "6"})
     assert_clean(at)
-    assert at.title[0].value.startswith("6.")
+    assert at.title[0].value.startswith("6/7")
     assert "keys" in at.session_state["text"] and at.session_state["hidden"] == 16
     at = open_app("lecture", query={"topic": "6", "text": "my own words"})
     assert at.session_state["text"] == "my own words"
 
 
-def test_the_client_side_animation_is_built_when_asked():
+def test_play_shows_the_animation_as_the_main_graph():
     at = open_app("unroll")
     assert len(charts(at)) == 1
     at.toggle(key="animate").set_value(True).run()
     assert_clean(at)
-    figs = charts(at)
-    assert len(figs) == 2
+    assert len(charts(at)) == 1, "the animation replaces the stepped graph, not a second chart"
     import json
 
-    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(spec["frames"]) == 6  # one frame per step t = 1..6
 
 
@@ -231,7 +233,7 @@ def test_the_elman_topic_opens_the_operation_level_graph():
     at = open_app("lecture", query={"topic": "4"})
     at.button(key="lec_next").click().run()
     assert_clean(at)
-    assert at.title[0].value.startswith("5.")
+    assert at.title[0].value.startswith("5/7")
     assert at.segmented_control(key="lec_level").value == "op"
     at.button(key="lec_prev").click().run()
     assert at.segmented_control(key="lec_level").value == "cell"

@@ -131,7 +131,8 @@ def test_compare_puts_cells_side_by_side_on_one_y_range():
     titles = [a.text for a in fig.layout.annotations]
     for title, cell in zip(titles, ("Elman", "LSTM", "GRU"), strict=True):
         rate = tables.decay_rate(sentence_trace(cell.lower()))
-        assert title == f"{cell}: {rate:+.2f} decades/step"
+        # Two lines: the cell's name, then its slope written out (a true minus sign).
+        assert title == f"{cell}<br>{rate:+.2f} decades per step".replace("-", "−")
     assert fig.layout.yaxis2.matches == "y" and fig.layout.yaxis3.matches == "y"
     low, high = fig.layout.yaxis.range
     every = np.concatenate([f[c].to_numpy() for f in flows.values() for c in ("log10_grad_norm",)])
@@ -147,3 +148,21 @@ def test_decay_readout_calls_a_slow_change_slow(slope, word):
         {"t": 10 - lag, "direction": "forward", "lag": lag, "log10_jacobian_norm": slope * lag}
     )
     assert word in decay_readout(flow)
+
+
+@pytest.mark.parametrize(
+    ("slope", "words"),
+    [
+        (-0.294, "Elman: −0.29 decades per step, i.e. the gradient shrinks 10x every 3.4 steps"),
+        (0.08, "Elman: +0.08 decades per step, i.e. the gradient grows 10x every 12.5 steps"),
+        (
+            0.012,
+            "Elman: +0.01 decades per step, i.e. the gradient grows 10x every 83.3 steps (nearly flat)",
+        ),
+        (0.001, "Elman: +0.00 decades per step, i.e. the gradient keeps its size (flat)"),
+    ],
+)
+def test_a_rate_is_named_in_words(slope, words):
+    from explorer.figures.gradients import rate_in_words
+
+    assert rate_in_words("Elman", slope) == words

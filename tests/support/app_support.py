@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "streamlit_app.py"
-PAGES = ("unroll", "states", "gradients", "compare", "patterns", "lecture", "model")
+PAGES = ("start", "unroll", "states", "gradients", "compare", "patterns", "lecture", "model")
 TIMEOUT = 60
 _ESCAPE = re.compile(r"\\([" + re.escape(string.punctuation) + "])")
 

@@ -1,0 +1,50 @@
+"""The reach picture on a page: the sentence through Elman, LSTM (forget-gate bias 3) and GRU, each
+word coloured by how much gradient reaches it (explorer.figures.reach draws it).
+
+`reach_values(trace)` is the one place that decides which gradient is shown: ||dL/dx_t|| from the
+engine's `rnnviz.tables.saliency_frame` where the engine has it, else ||dL/ds_t|| from
+`trace.gradient_flow`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+import rnnviz
+from explorer.app import charts, data
+from explorer.app.controls import Settings
+from explorer.figures.reach import reach_figure
+from explorer.views.compare import COMPARE_FORGET_BIAS, cell_config, cell_label
+from rnnviz import tables
+from rnnviz.config import CELLS
+
+INPUT_MEASURE, STATE_MEASURE = "‖∂L/∂x_t‖", "‖∂L/∂s_t‖"
+
+
+def reach_values(trace: rnnviz.Trace) -> tuple[pd.DataFrame, str]:
+    """(frame with t, token, log10; the measure's name) for the forward direction."""
+    saliency = getattr(tables, "saliency_frame", None)
+    if saliency is not None:
+        frame = saliency(trace)
+        frame = frame[frame["direction"] == "forward"]
+        return frame.rename(columns={"log10_grad_input": "log10"}), INPUT_MEASURE
+    flow = trace.gradient_flow
+    flow = flow[flow["direction"] == "forward"]
+    return flow[["t", "token"]].assign(log10=flow["log10_grad_norm"]), STATE_MEASURE
+
+
+def reach(settings: Settings, key: str, forget_bias: float = COMPARE_FORGET_BIAS):
+    """Draw the picture for the sidebar's sentence and sizes; return the figure (None: no trace)."""
+    rows, measure = {}, STATE_MEASURE
+    for cell in CELLS:
+        config = cell_config(settings, cell, forget_bias)
+        trace = data.load_trace(
+            settings.with_config(**config), random_weights=True, quiet=cell != CELLS[0]
+        )
+        if trace is None:
+            return None
+        rows[cell_label(cell, forget_bias)], measure = reach_values(trace)
+    title = f"Gradient reaching each word: log10 {measure} (LSTM: forget-gate bias {forget_bias:g})"
+    fig = reach_figure(rows, measure=measure, title=title, large_font=settings.large_font)
+    charts.show(fig, key=key)
+    return fig
