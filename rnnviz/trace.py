@@ -12,11 +12,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from threadpoolctl import threadpool_limits
 
+from rnnviz import jacobians
 from rnnviz.config import UnrollConfig
-from rnnviz.errors import RnnvizError
-from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,7 +52,10 @@ class Trace:
     final_output: np.ndarray | None  # (C,) acceptor: the logits of O(final state)
     decoder: dict[str, Any] | None = None  # encoder-decoder only: tokens, states, outputs, targets
     warnings: tuple[str, ...] = ()
-    _stacks: tuple = field(default=(), repr=False)  # per direction: weights and step caches
+    # A handle, not data: per direction the engine's runs and weights (`rnnviz.flow.Stack`), kept so
+    # `rnnviz.jacobians` can recompute any J_t on demand (storing T Jacobians would take gigabytes at
+    # H = 128). Only that module reads it; tables, graph and figures use the arrays above.
+    _stacks: tuple = field(default=(), repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -66,25 +67,8 @@ class Trace:
         return self.config.num_directions
 
     def step_jacobian(self, t: int, direction: str | int = "forward") -> np.ndarray:
-        """J_t = ds_t/ds_{t-1} (L*S, L*S) for one direction ("forward" / "backward", or 0 / 1),
-        recomputed on demand (they are not stored: T of them at H=128 would take gigabytes). For
-        the backward direction, s_{t-1} means the state it read before step t, i.e. s_{t+1} in
-        sentence order. Stacked layers: the whole stack's step, the other direction's lower
-        layers held fixed. Bad t or direction: RnnvizError saying what is allowed."""
-        names = DIRECTION_NAMES[: self.num_directions]
-        if isinstance(direction, str) and direction in names:
-            index = names.index(direction)
-        elif isinstance(direction, int | np.integer) and not isinstance(direction, bool):
-            index = int(direction)
-        else:
-            index = -1
-        if index not in range(self.num_directions):
-            allowed = " or ".join(repr(name) for name in names)
-            raise RnnvizError(f"direction must be {allowed}, got {direction!r}.")
-        is_step = isinstance(t, int | np.integer) and not isinstance(t, bool)
-        if not is_step or not 1 <= t <= self.seq_len:
-            raise RnnvizError(f"t must be a step between 1 and {self.seq_len}, got {t!r}.")
-        return self._stacks[index].step_jacobian(int(t) - 1)
+        """J_t = ds_t/ds_{t-1}: `rnnviz.jacobians.step_jacobian(self, t, direction)`."""
+        return jacobians.step_jacobian(self, t, direction)
 
     @property
     def step_singular_values(self) -> np.ndarray:
@@ -95,22 +79,8 @@ class Trace:
         return self._cache["sv"]
 
     def singular_values(self, steps) -> np.ndarray:
-        """Singular values of J_t for the given steps t (1-based): (K, len(steps), L*S). For long
-        sequences, a subset of steps keeps this fast (the dashboard samples a few hundred)."""
-        steps = [int(t) - 1 for t in steps]
-        out = np.empty(
-            (self.num_directions, len(steps), self.states.shape[1] // self.num_directions)
-        )
-        # One BLAS thread, as in unroll: threads spinning on small products made this 4x slower.
-        with np.errstate(invalid="ignore"), threadpool_limits(1, "blas"):
-            for d, stack in enumerate(self._stacks):
-                for start in range(0, len(steps), 256):  # bounded memory: 256 Jacobians at a time
-                    chunk = steps[start : start + 256]
-                    jacs = np.stack([stack.step_jacobian(t) for t in chunk])
-                    out[d, start : start + len(chunk)] = (
-                        np.linalg.svd(jacs, compute_uv=False) if np.isfinite(jacs).all() else np.nan
-                    )
-        return out
+        """Singular values of J_t at some steps: `rnnviz.jacobians.singular_values(self, steps)`."""
+        return jacobians.singular_values(self, steps)
 
     def flow(self, direction: str = "forward") -> pd.DataFrame:
         """The gradient_flow rows of one direction."""

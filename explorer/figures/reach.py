@@ -33,7 +33,7 @@ def shown_steps(seq_len: int, max_words: int = MAX_WORDS) -> tuple[int, int]:
 def reach_figure(
     rows: dict[str, pd.DataFrame],
     *,
-    measure: str = "‖∂L/∂s_t‖",
+    measure: str = "‖∂L/∂<b>x</b><sub>t</sub>‖",
     title: str | None = None,
     large_font: bool = False,
     max_words: int = MAX_WORDS,

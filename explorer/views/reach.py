@@ -2,8 +2,7 @@
 word coloured by how much gradient reaches it (explorer.figures.reach draws it).
 
 `reach_values(trace)` is the one place that decides which gradient is shown: ||dL/dx_t|| from the
-engine's `rnnviz.tables.saliency_frame` where the engine has it, else ||dL/ds_t|| from
-`trace.gradient_flow`.
+engine's `rnnviz.tables.saliency_frame` (x_t feeds both directions, so it is one number per word).
 """
 
 from __future__ import annotations
@@ -18,24 +17,18 @@ from explorer.views.compare import COMPARE_FORGET_BIAS, cell_config, cell_label
 from rnnviz import tables
 from rnnviz.config import CELLS
 
-INPUT_MEASURE, STATE_MEASURE = "‖∂L/∂x_t‖", "‖∂L/∂s_t‖"
+INPUT_MEASURE = "‖∂L/∂<b>x</b><sub>t</sub>‖"  # the lecture's notation, as the figures typeset it
 
 
 def reach_values(trace: rnnviz.Trace) -> tuple[pd.DataFrame, str]:
-    """(frame with t, token, log10; the measure's name) for the forward direction."""
-    saliency = getattr(tables, "saliency_frame", None)
-    if saliency is not None:
-        frame = saliency(trace)
-        frame = frame[frame["direction"] == "forward"]
-        return frame.rename(columns={"log10_grad_input": "log10"}), INPUT_MEASURE
-    flow = trace.gradient_flow
-    flow = flow[flow["direction"] == "forward"]
-    return flow[["t", "token"]].assign(log10=flow["log10_grad_norm"]), STATE_MEASURE
+    """(frame with t, token, log10; the measure's name)."""
+    frame = tables.saliency_frame(trace)[["t", "token", "log10_grad_input"]]
+    return frame.rename(columns={"log10_grad_input": "log10"}), INPUT_MEASURE
 
 
 def reach(settings: Settings, key: str, forget_bias: float = COMPARE_FORGET_BIAS):
     """Draw the picture for the sidebar's sentence and sizes; return the figure (None: no trace)."""
-    rows, measure = {}, STATE_MEASURE
+    rows, measure = {}, INPUT_MEASURE
     for cell in CELLS:
         config = cell_config(settings, cell, forget_bias)
         trace = data.load_trace(
