@@ -48,6 +48,9 @@ class Trace:
     gradient_flow: pd.DataFrame  # one row per (direction, t); see rnnviz.flow
     layer_grad_log10: np.ndarray  # (T, L, K, 3) log10 ||dL/d.|| of each layer's s, h, c parts
     decoder: dict[str, Any] | None = None  # encoder-decoder only: tokens, states, outputs, targets
+    # zoo models (unroll(..., model=)): O's top label per token, a tag or the predicted next
+    # character; None for random weights
+    predictions: tuple[str, ...] | None = None
     warnings: tuple[str, ...] = ()
     _stacks: tuple = field(default=(), repr=False)  # per direction: weights and step caches
     _cache: dict = field(default_factory=dict, repr=False)
