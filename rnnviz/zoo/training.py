@@ -212,12 +212,18 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
     lr = float(opts["lr"])
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = _schedule(opt, steps, lr)
+    # Stateful truncated backprop (as Karpathy's char-rnn): B streams read the text on, each chunk
+    # starting from the state the last one left, so the state learns to carry what the text is
+    # inside of (a docstring, a bracket) past one chunk, and reading long texts stays in range.
     gen = np.random.default_rng(seed)
+    position = gen.integers(0, len(ids), size=batch)
     windows = np.arange(seq_len + 1)
+    state = None
     for _ in range(steps):
-        starts = gen.integers(0, len(ids) - seq_len - 1, size=batch)
-        chunk = torch.from_numpy(ids[starts[None, :] + windows[:, None]])  # (seq_len + 1, B)
-        logits, _ = net(chunk[:-1])
+        chunk = torch.from_numpy(ids[(position[None, :] + windows[:, None]) % len(ids)])
+        position = (position + seq_len) % len(ids)
+        logits, state = net(chunk[:-1], state)
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), chunk[1:].flatten())
         opt.zero_grad()
         loss.backward()
