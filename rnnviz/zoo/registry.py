@@ -32,7 +32,7 @@ class ModelSpec:
 
 
 _TAGGER_TRAIN = dict(steps=3000, batch=32, lr=3e-3, sentences=30000, forget=0.25)
-_CHARLM_TRAIN = dict(steps=4000, batch=32, seq_len=128, lr=3e-3)
+_CHARLM_TRAIN = dict(steps=6000, batch=32, seq_len=128, lr=3e-3)
 
 SPECS: dict[str, ModelSpec] = {
     spec.name: spec

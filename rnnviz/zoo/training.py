@@ -11,6 +11,7 @@ import json
 import math
 import platform
 import random
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -219,7 +220,9 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
     position = gen.integers(0, len(ids), size=batch)
     windows = np.arange(seq_len + 1)
     state = None
-    for _ in range(steps):
+    for step in range(steps):
+        if step % 1000 == 0:
+            print(f"{s.name}: step {step}/{steps}", file=sys.stderr, flush=True)
         chunk = torch.from_numpy(ids[(position[None, :] + windows[:, None]) % len(ids)])
         position = (position + seq_len) % len(ids)
         logits, state = net(chunk[:-1], state)
