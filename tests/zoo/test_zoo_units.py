@@ -101,7 +101,7 @@ def test_word_traces_rank_by_the_taggers_names():
     frame = tables.unit_features_frame(trace)
     assert list(frame["person"]) == [float(p == "PER") for p in trace.predictions]
     ranked = tables.rank_units(trace, "person", direction="backward")
-    assert ranked["abs_correlation"].iloc[0] > 0.8  # a tagger's units say "inside a name"
+    assert ranked["abs_correlation"].iloc[0] > 0.7  # a tagger's units say "inside a name"
     given = tables.rank_units(trace, "place", tags=["O"] * 6 + ["LOC"] + ["O"] * 5)
     assert given["direction"].iloc[0] == "forward"
 
@@ -113,7 +113,7 @@ def test_word_traces_rank_by_the_taggers_names():
         (lambda t: tables.rank_units(t, "string", part="c", layer=2), "layer must be in 1..1"),
         (lambda t: tables.rank_units(t, "string", direction="backward"), "direction must be"),
         (lambda t: tables.rank_units(t, "string", part="x"), "part must be h or c"),
-        (lambda t: tables.rank_units(t, [1.0, 2.0]), "give 2\\d\\d"),
+        (lambda t: tables.rank_units(t, [1.0, 2.0]), "give \\d+ finite numbers"),
         (lambda t: tables.rank_units(t, tables.regex_feature("zzzzqqq")), "same value at every"),
         (lambda t: tables.regex_feature("(unclosed"), "not a valid regular expression"),
     ],
