@@ -15,7 +15,15 @@ import numpy as np
 
 from rnnviz.errors import RnnvizError
 
-CHAR_FEATURES = ("string", "comment", "bracket_depth", "indent", "column", "identifier")
+CHAR_FEATURES = (
+    "string",
+    "comment",
+    "string_or_comment",  # inside prose rather than code: what charlm-lstm's h[48] tracks
+    "bracket_depth",
+    "indent",
+    "column",
+    "identifier",
+)
 WORD_FEATURES = ("person", "place", "name", "capitalised")
 _OPEN, _CLOSE = "([{", ")]}"
 
@@ -74,6 +82,7 @@ def scan_code(text: str) -> dict[str, np.ndarray]:
             out["column"][k] = column
             out["indent"][k] = indent
         i += step
+    out["string_or_comment"] = np.maximum(out["string"], out["comment"])
     return out
 
 
