@@ -9,7 +9,7 @@ import pytest
 
 import rnnviz
 from rnnviz import tables
-from rnnviz.zoo.text_features import scan_code
+from rnnviz.zoo.text_features import regex_mask, scan_code
 
 # Code written for this test (not from the standard library the LMs read), with short and long
 # string literals, a docstring, comments and nested brackets.
@@ -99,14 +99,18 @@ def test_ranking_is_pearson(code_trace):
 
 
 def test_a_regex_marks_characters_inside_matches(code_trace):
-    ranked = tables.rank_units(code_trace, tables.regex_feature(r"self\.\w+"))
-    assert ranked["abs_correlation"].iloc[0] > 0.3
+    pattern = tables.regex_feature(r"self\.\w+")
+    ranked = tables.rank_units(code_trace, pattern)
+    on = np.array([m.end() - m.start() for m in pattern.finditer(CODE)]).sum()
+    mask = regex_mask(code_trace.tokens, pattern, "")
+    assert mask.sum() == on and mask[CODE.index("self.owner")] == 1
+    unit = int(ranked["unit"].iloc[0])
+    expected = np.corrcoef(code_trace.h[:, 0, 0, unit], mask)[0, 1]
+    assert ranked["correlation"].iloc[0] == pytest.approx(expected)
     assert {"mean_on", "mean_off"} <= set(ranked) and np.isfinite(ranked["mean_on"]).all()
     words = rnnviz.unroll("John lives in Salt Lake City", model="tagger-lstm")
     on = tables.rank_units(words, re.compile("Lake C"))
     assert len(on) == words.config.hidden_size
-    from rnnviz.zoo.text_features import regex_mask
-
     assert list(regex_mask(words.tokens, re.compile("Lake C"), " ")) == [0, 0, 0, 0, 1, 1]
 
 
@@ -118,7 +122,7 @@ def test_word_traces_rank_by_the_taggers_names():
     assert list(frame["person"]) == [float(p == "PER") for p in trace.predictions]
     ranked = tables.rank_units(trace, "person", direction="backward")
     assert ranked["abs_correlation"].iloc[0] > 0.7  # a tagger's units say "inside a name"
-    given = tables.rank_units(trace, "place", tags=["O"] * 6 + ["LOC"] + ["O"] * 5)
+    given = tables.rank_units(trace, "place", tags=["O"] * 5 + ["LOC"] + ["O"] * 5)
     assert given["direction"].iloc[0] == "forward"
 
 
