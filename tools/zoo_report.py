@@ -85,7 +85,14 @@ def units(name: str) -> list[str]:
     trace = rnnviz.unroll(CODE, model=name)
     held = rnnviz.unroll(read_text(source_files(held_out=True))[200_000:203_000], model=name)
     lines = []
-    for feature in ("string", "comment", "bracket_depth", "indent", "identifier"):
+    for feature in (
+        "string",
+        "comment",
+        "string_or_comment",
+        "bracket_depth",
+        "indent",
+        "identifier",
+    ):
         for part in ("h", "c") if trace.c is not None else ("h",):
             best = tables.rank_units(trace, feature, part=part).iloc[0]
             on_held = tables.rank_units(held, feature, part=part)
@@ -99,7 +106,9 @@ def units(name: str) -> list[str]:
 
 def main() -> None:
     FIGURES.mkdir(parents=True, exist_ok=True)
-    print("| model | held-out (training metrics) | hand-written accuracy | training s |\n|---|---|---|---|")
+    print(
+        "| model | held-out (training metrics) | hand-written accuracy | training s |\n|---|---|---|---|"
+    )
     for name in zoo.names():
         m = zoo.load(name)
         metric = (
@@ -109,7 +118,9 @@ def main() -> None:
         )
         hand = f"{accuracy(name):.4f}" if name.startswith("tagger") else "-"
         print(f"| {name} | {metric} | {hand} | {m.training['seconds']} |")
-    print("\n| model | T | decay trained | decay random | log10‖∂L/∂s_1‖ trained | random | log10‖∂s_T/∂s_1‖ trained | random |")
+    print(
+        "\n| model | T | decay trained | decay random | log10‖∂L/∂s_1‖ trained | random | log10‖∂s_T/∂s_1‖ trained | random |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     flows = {}
     for name in zoo.names():
@@ -126,20 +137,32 @@ def main() -> None:
             for label, trace in (("trained", trained), ("random", random)):
                 fig = F.gradient_flow_figure(trace.gradient_flow)
                 fig.update_layout(title=f"{name}, {label}: 400 held-out characters")
-                (FIGURES / f"zoo-{name}-{label}.png").write_bytes(F.figure_to_bytes(fig, "png", width=900, height=420))
+                (FIGURES / f"zoo-{name}-{label}.png").write_bytes(
+                    F.figure_to_bytes(fig, "png", width=900, height=420)
+                )
     for kind in ("trained", "random"):
-        fig = F.compare_figure({k.split()[0].split("-")[1]: v for k, v in flows.items() if k.endswith(kind)})
+        fig = F.compare_figure(
+            {k.split()[0].split("-")[1]: v for k, v in flows.items() if k.endswith(kind)}
+        )
         fig.update_layout(title=f"Character LMs, {kind}: log10 norms on 400 held-out characters")
-        (FIGURES / f"zoo-charlm-compare-{kind}.png").write_bytes(F.figure_to_bytes(fig, "png", width=1100, height=420))
-    print("\n| model | feature | unit | correlation (test code) | same unit, held-out file |\n|---|---|---|---|---|")
+        (FIGURES / f"zoo-charlm-compare-{kind}.png").write_bytes(
+            F.figure_to_bytes(fig, "png", width=1100, height=420)
+        )
+    print(
+        "\n| model | feature | unit | correlation (test code) | same unit, held-out file |\n|---|---|---|---|---|"
+    )
     for name in zoo.names():
         if name.startswith("charlm"):
             print("\n".join(units(name)))
-    trace = rnnviz.unroll(" ".join(" ".join(parse(m)[0]) for m in HANDWRITTEN[:10]), model="tagger-lstm")
+    trace = rnnviz.unroll(
+        " ".join(" ".join(parse(m)[0]) for m in HANDWRITTEN[:10]), model="tagger-lstm"
+    )
     for feature in ("person", "place"):
         for direction in ("forward", "backward"):
             best = tables.rank_units(trace, feature, direction=direction).iloc[0]
-            print(f"| tagger-lstm | {feature} | h[{int(best['unit'])}] {direction} | {best['correlation']:+.2f} | |")
+            print(
+                f"| tagger-lstm | {feature} | h[{int(best['unit'])}] {direction} | {best['correlation']:+.2f} | |"
+            )
     _ = np
 
 
