@@ -175,7 +175,7 @@ def rank_units(
     if np.ptp(f) == 0:
         raise RnnvizError(
             "feature: it has the same value at every token of this text, so no correlation is "
-            "defined: use a text where it changes (e.g. one with a string literal)."
+            'defined: use a text where it changes (for "string", one with a string literal).'
         )
     centred_f = f - f.mean()
     centred = values - values.mean(axis=0)
