@@ -17,7 +17,8 @@ from rnnviz.inputs import tokenize
 from rnnviz.zoo.tagger_templates import PLAIN, PREFIXES, SUFFIXES, TEMPLATES, TITLES
 
 # Faker locales whose names and places are in Latin script: varied spellings, same tokenizer.
-LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "en_IN", "pt_BR", "sv_SE", "pl_PL")
+# it_IT is left out: its generators differ between processes with the same seed (hash order).
+LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "en_IN", "pt_BR", "sv_SE", "pl_PL")
 HELD_OUT_EVERY = 5  # one name/place word in five is kept for the held-out sentences
 _SLOT = re.compile(r"\{([PL])\}( 's)?")
 # Place shapes Faker does not make but people write ("Salt Lake City", "San Jose", "Mount Vernon").
