@@ -13,6 +13,7 @@ packages = [
 setup(
     packages=packages,
     package_dir={"explorer.assets": "assets"},
-    package_data={"explorer.assets": ["*.md"]},
+    # The zoo's trained weights (state_dicts) and their vocabularies/featurisers ride along too.
+    package_data={"explorer.assets": ["*.md"], "rnnviz.zoo": ["models/*.pt", "models/*.json"]},
     include_package_data=False,
 )

@@ -78,12 +78,18 @@ def make_head(config: UnrollConfig, salt: int = 1) -> tuple[torch.Tensor, torch.
     return weight, bias
 
 
-def attach_loss(config, tokens, top_h, top_c, targets=None) -> LossResult:
-    """Apply O and the pattern's loss to the top layer's h (T, K, H) [and c]; direct gradients."""
+def attach_loss(
+    config, tokens, top_h, top_c, targets=None, head=None, default_targets=None
+) -> LossResult:
+    """Apply O and the pattern's loss to the top layer's h (T, K, H) [and c]; direct gradients.
+
+    `head` = (weight, bias) float64 replaces the seeded random O (a trained zoo model's);
+    `default_targets(logits)` then gives the transducer's targets when none are passed."""
     T, K, H = top_h.shape
     h = torch.tensor(top_h, requires_grad=True)
     c = torch.tensor(top_c, requires_grad=True) if top_c is not None else None
-    weight, bias = (p.requires_grad_(True) for p in make_head(config))
+    weight, bias = make_head(config) if head is None else head
+    weight, bias = (p.detach().clone().requires_grad_(True) for p in (weight, bias))
     logits = h.reshape(T, K * H) @ weight.T + bias  # (T, C) y_t = O(s_t)
     logits.retain_grad()
     final = _final_vector(h, K)  # (K*H,) forward's last step joined to backward's last (t=1)
@@ -107,7 +113,9 @@ def attach_loss(config, tokens, top_h, top_c, targets=None) -> LossResult:
             targets,
             T,
             config,
-            lambda: [class_id(t, config.seed, config.output_size) for t in tokens],
+            (lambda: default_targets(logits.detach().numpy()))
+            if default_targets is not None
+            else (lambda: [class_id(t, config.seed, config.output_size) for t in tokens]),
         )
         step = F.cross_entropy(logits, torch.tensor(tgt), reduction="none")
         name = "sum over t of the cross-entropy of y_t (transducer)"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
+from rnnviz.errors import RnnvizError
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 from rnnviz.node_grads import input_saliency, node_gradients
 from rnnviz.trace import Trace
@@ -178,3 +181,113 @@ def saliency_frame(trace: Trace) -> pd.DataFrame:
             "log10_grad_output_input": output_x,
         }
     )
+
+
+# ---- the unit finder: which units track a feature of the text ------------------------------------
+
+
+def unit_features_frame(trace: Trace, tags=None) -> pd.DataFrame:
+    """One row per token (t, token) and a column per built-in feature of the text it read.
+
+    Character traces: string, comment, bracket_depth, indent, column, identifier (the state after
+    reading that character). Word traces: capitalised, and person / place / name from `tags` (one
+    per token) or else the zoo tagger's `trace.predictions`."""
+    from rnnviz.zoo.text_features import scan_code, word_features
+
+    frame = pd.DataFrame({"t": np.arange(1, trace.seq_len + 1), "token": list(trace.tokens)})
+    if trace.config.tokenize == "char":
+        features = scan_code("".join(t[:1] or " " for t in trace.tokens))
+    else:
+        features = word_features(trace.tokens, tags if tags is not None else trace.predictions)
+    for name, values in features.items():
+        frame[name] = values
+    return frame
+
+
+def rank_units(
+    trace: Trace,
+    feature,
+    *,
+    layer: int = 1,
+    direction: str = "forward",
+    part: str = "h",
+    tags=None,
+) -> pd.DataFrame:
+    """Units ranked by |Pearson correlation| of their activation with a feature, per token.
+
+    `feature`: a column of `unit_features_frame` (e.g. "string"), a compiled regex (re.compile(...):
+    a token is on when a character of it is inside a match; `regex_feature` compiles a string), or
+    T numbers of your own. Columns: unit, correlation, abs_correlation, sign, mean_on, mean_off
+    (binary features), layer, direction, part; the best first, constant units (NaN) last."""
+    from rnnviz.zoo.text_features import regex_mask
+
+    values = _unit_activations(trace, layer, direction, part)  # (T, H)
+    if isinstance(feature, str):
+        frame = unit_features_frame(trace, tags)
+        names = [c for c in frame.columns if c not in ("t", "token")]
+        if feature not in names:
+            raise RnnvizError(
+                f"Unknown feature {feature!r} for this trace: choose one of {', '.join(names)}, "
+                "or pass a regex (re.compile(...) or rnnviz.tables.regex_feature)."
+            )
+        f = frame[feature].to_numpy(dtype=float)
+    elif isinstance(feature, re.Pattern):
+        f = regex_mask(trace.tokens, feature, "" if trace.config.tokenize == "char" else " ")
+    else:
+        try:
+            f = np.asarray(feature, dtype=float).reshape(-1)
+        except (TypeError, ValueError) as exc:
+            raise RnnvizError("feature: give a feature name, a regex or T numbers.") from exc
+        if f.shape[0] != trace.seq_len or not np.isfinite(f).all():
+            raise RnnvizError(f"feature: give {trace.seq_len} finite numbers, one per token.")
+    if np.ptp(f) == 0:
+        raise RnnvizError(
+            "feature: it has the same value at every token of this text, so no correlation is "
+            'defined: use a text where it changes (for "string", one with a string literal).'
+        )
+    centred_f = f - f.mean()
+    centred = values - values.mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = (centred * centred_f[:, None]).sum(0) / (
+            np.sqrt((centred**2).sum(0)) * np.sqrt((centred_f**2).sum())
+        )
+    on = f == f.max()
+    binary = np.unique(f).size == 2
+    result = pd.DataFrame(
+        {
+            "unit": np.arange(values.shape[1]),
+            "correlation": corr,
+            "abs_correlation": np.abs(corr),
+            "sign": np.where(corr >= 0, "+", "-"),
+            "mean_on": values[on].mean(0) if binary else np.nan,
+            "mean_off": values[~on].mean(0) if binary else np.nan,
+            "layer": layer,
+            "direction": direction,
+            "part": part,
+        }
+    )
+    return result.sort_values("abs_correlation", ascending=False, na_position="last").reset_index(
+        drop=True
+    )
+
+
+def regex_feature(pattern) -> re.Pattern:
+    """A user's regex (a string) compiled for rank_units, or RnnvizError saying why it is not one."""
+    from rnnviz.zoo.text_features import compile_regex
+
+    return compile_regex(pattern)
+
+
+def _unit_activations(trace: Trace, layer: int, direction: str, part: str) -> np.ndarray:
+    L, K = trace.config.num_layers, trace.num_directions
+    if isinstance(layer, bool) or not isinstance(layer, int | np.integer) or not 1 <= layer <= L:
+        raise RnnvizError(f"layer must be in 1..{L}, got {layer!r}.")
+    if direction not in DIRECTION_NAMES[:K]:
+        raise RnnvizError(
+            f"direction must be one of {', '.join(DIRECTION_NAMES[:K])}, got {direction!r}."
+        )
+    if part not in ("h", "c") or (part == "c" and trace.c is None):
+        allowed = "h or c" if trace.c is not None else "h (only the LSTM has c)"
+        raise RnnvizError(f"part must be {allowed}, got {part!r}.")
+    values = trace.h if part == "h" else trace.c
+    return values[:, layer - 1, DIRECTION_NAMES.index(direction)]

@@ -51,6 +51,9 @@ class Trace:
     head_grad_log10: float  # log10 ||dL/dO||, O's weight and bias together
     final_output: np.ndarray | None  # (C,) acceptor: the logits of O(final state)
     decoder: dict[str, Any] | None = None  # encoder-decoder only: tokens, states, outputs, targets
+    # zoo models (unroll(..., model=)): O's top label per token, a tag or the predicted next
+    # character; None for random weights
+    predictions: tuple[str, ...] | None = None
     warnings: tuple[str, ...] = ()
     # A handle, not data: per direction the engine's runs and weights (`rnnviz.flow.Stack`), kept so
     # `rnnviz.jacobians` can recompute any J_t on demand (storing T Jacobians would take gigabytes at

@@ -35,13 +35,20 @@ def unroll(
     state_dict: dict | None = None,
     rnn: torch.nn.Module | None = None,
     targets=None,
+    model=None,
     **fields,
 ) -> Trace:
     """Unroll s_t = R(s_{t-1}, x_t), y_t = O(s_t) over `source` (text, tokens or a T×D array).
 
     Cell and sizes come from `config`, then the keyword fields, then (overriding both) the shapes of a
-    given `state_dict` or `rnn` module. Raises RnnvizError for bad input.
+    given `state_dict` or `rnn` module. `model=` names a trained zoo model (`rnnviz.zoo.names()`):
+    its tokenizer, x_t, R and O are used and `trace.predictions` reads O. Raises RnnvizError for bad
+    input.
     """
+    if model is not None:
+        return _unroll_model(
+            source, model, config, cell, hidden_size, seed, fields, targets, rnn, state_dict
+        )
     if rnn is not None:
         if not isinstance(rnn, torch.nn.RNN | torch.nn.LSTM | torch.nn.GRU):
             raise RnnvizError("rnn must be a torch nn.RNN, nn.LSTM or nn.GRU.")
@@ -57,6 +64,29 @@ def unroll(
     with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, "blas"):
         stacks = _run_stacks(module, config, inputs)
         return _assemble(config, tokens, inputs, module, stacks, targets)
+
+
+def _unroll_model(source, model, config, cell, hidden_size, seed, fields, targets, rnn, state_dict):
+    """The zoo path: the model's own tokens, x_t, R (its state_dict) and O (its head)."""
+    from rnnviz.zoo.bridge import model_config  # the zoo loads weights: only when asked for
+
+    given = {
+        k: v
+        for k, v in dict(cell=cell, hidden_size=hidden_size, seed=seed).items()
+        if v is not None
+    }
+    zoo, config = model_config(
+        model, {**given, **fields}, config, rnn is not None or state_dict is not None
+    )
+    tokens = zoo.tokens(source)  # refuses arrays (and words for a character model)
+    # the engine's own checks (empty text, max_tokens); the same tokenizer as the model's
+    tokens, _ = prepare_inputs(source if isinstance(source, str) else list(tokens), config)
+    inputs = zoo.inputs(tokens)
+    _check_budget(len(tokens), config)
+    module = load_rnn(zoo.rnn_state, config)
+    with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, "blas"):
+        stacks = _run_stacks(module, config, inputs)
+        return _assemble(config, tokens, inputs, module, stacks, targets, zoo)
 
 
 def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) -> UnrollConfig:
@@ -133,7 +163,7 @@ def _run_stacks(module, config: UnrollConfig, inputs: np.ndarray) -> list[Stack]
     return stacks
 
 
-def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> Trace:
+def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets, zoo=None) -> Trace:
     L = config.num_layers
     lstm = config.cell == "lstm"
 
@@ -152,7 +182,14 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
     per_layer = [s.runs[layer].state() for layer in range(L) for s in stacks]  # torch h_n order
     states = np.concatenate(per_layer, axis=1)  # (T, L*K*S)
     problems = _numerical_problems(states)
-    result = attach_loss(config, tokens, h[:, -1], c[:, -1] if lstm else None, targets)
+    head = default_targets = None
+    if zoo is not None:  # O is the model's trained head; its targets are tags / next characters
+        head = (zoo.head_weight.double(), zoo.head_bias.double())
+        targets = None if targets is None else zoo.target_ids(tokens, targets)
+        default_targets = lambda logits: zoo.default_target_ids(tokens, logits)  # noqa: E731
+    result = attach_loss(
+        config, tokens, h[:, -1], c[:, -1] if lstm else None, targets, head, default_targets
+    )
     if not math.isfinite(result.loss):
         problems.append("The loss is NaN or inf.")
     flow, layer_grads = _flow_frame(config, tokens, stacks, result)
@@ -184,6 +221,7 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets) -> T
         head_grad_log10=result.head_grad_log10,
         final_output=result.final_output,
         decoder=result.decoder,
+        predictions=None if zoo is None else zoo.predictions(result.outputs),
         warnings=tuple(problems),
         _stacks=tuple(stacks),
     )

@@ -1,0 +1,67 @@
+"""What `rnnviz.unroll(..., model=NAME)` needs from the zoo: the model and the config it implies.
+
+A zoo model fixes R (cell, sizes, direction), O (its classes) and the pattern (transducer), so any
+option that contradicts it is refused with a message instead of being silently overridden.
+"""
+
+from __future__ import annotations
+
+from rnnviz.config import UnrollConfig
+from rnnviz.errors import RnnvizError
+from rnnviz.zoo.loading import ZooModel, load
+
+# Options a zoo model leaves to the caller: the seed only decides random parts (none here) and
+# max_tokens is a limit, not a shape.
+FREE_OPTIONS = ("seed", "max_tokens")
+
+
+def model_config(
+    model, given: dict, config: UnrollConfig | None, has_weights: bool
+) -> tuple[ZooModel, UnrollConfig]:
+    """The loaded zoo model and its UnrollConfig, or RnnvizError naming the conflicting options."""
+    if isinstance(model, ZooModel):
+        zoo = model
+    elif isinstance(model, str):
+        zoo = load(model)
+    else:
+        raise RnnvizError(f"model must be a zoo model's name (rnnviz.zoo.names()), got {model!r}.")
+    if has_weights:
+        raise RnnvizError(
+            f"model={zoo.name!r} brings its own weights: drop state_dict= / rnn=, or drop model=."
+        )
+    s = zoo.spec
+    implied = UnrollConfig(
+        cell=s.cell,
+        hidden_size=s.hidden_size,
+        input_size=s.input_size,
+        bidirectional=s.bidirectional,
+        pattern="transducer",
+        output_size=len(zoo.labels),
+        tokenize=s.tokenize,
+    ).to_dict()
+    asked = dict(given)
+    if config is not None:
+        if not isinstance(config, UnrollConfig):
+            raise RnnvizError("config must be an rnnviz.UnrollConfig.")
+        defaults = UnrollConfig().to_dict()
+        asked = {
+            **{k: v for k, v in config.to_dict().items() if v != defaults[k]},
+            **asked,
+        }
+    conflicts = sorted(
+        k for k, v in asked.items() if k not in FREE_OPTIONS and k in implied and v != implied[k]
+    )
+    if conflicts:
+        shown = ", ".join(f"{k}={asked[k]!r} (the model has {implied[k]!r})" for k in conflicts)
+        raise RnnvizError(
+            f"model={zoo.name!r} fixes its own shape and pattern: drop {shown}; only "
+            f"{' and '.join(FREE_OPTIONS)} may be set with model=."
+        )
+    unknown = sorted(set(asked) - set(implied))
+    if unknown:
+        raise RnnvizError(f"Unknown option(s) {unknown}: see rnnviz.UnrollConfig.")
+    merged = {**implied, **{k: asked[k] for k in FREE_OPTIONS if k in asked}}
+    try:
+        return zoo, UnrollConfig(**merged).validate()
+    except TypeError as exc:
+        raise RnnvizError(f"Bad option: {exc}") from exc

@@ -1,0 +1,124 @@
+"""Features of the text a trace read, one value per token, for finding the units that track them.
+
+Character traces (the char LMs, or any `tokenize="char"` run) read Python-ish code; a small
+scanner marks, for the state *after* reading each character: inside a string literal, inside a
+comment, bracket depth, the line's indentation, the position in the line, inside an identifier.
+Word traces mark persons and places (the tagger's predictions, or tags you give) and capitals.
+A regex marks every character inside a match; a word is on when any of its characters is.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from rnnviz.errors import RnnvizError
+
+CHAR_FEATURES = (
+    "string",
+    "comment",
+    "string_or_comment",  # inside prose rather than code: what charlm-lstm's h[48] tracks
+    "bracket_depth",
+    "indent",
+    "column",
+    "identifier",
+)
+WORD_FEATURES = ("person", "place", "name", "capitalised")
+_OPEN, _CLOSE = "([{", ")]}"
+
+
+def scan_code(text: str) -> dict[str, np.ndarray]:
+    """Per character of `text`, the CHAR_FEATURES after reading it (robust to unfinished code)."""
+    n = len(text)
+    out = {name: np.zeros(n) for name in CHAR_FEATURES}
+    mode, quote, depth, column, indent, at_line_start = "code", "", 0, 0, 0, True
+    i = 0
+    while i < n:
+        ch = text[i]
+        step = 1
+        if mode == "string":
+            if ch == "\\":
+                step = 2  # the escaped character is part of the string
+                for k in range(i, min(i + 2, n)):
+                    out["string"][k] = 1
+            elif text.startswith(quote, i):
+                step = len(quote)  # closing quote(s): outside again once read
+                mode = "code"
+            elif ch == "\n" and len(quote) == 1:
+                mode = "code"  # an unterminated one-line string ends with its line
+            else:
+                out["string"][i] = 1
+        elif mode == "comment":
+            if ch == "\n":
+                mode = "code"
+            else:
+                out["comment"][i] = 1
+        elif ch in "'\"":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            step = len(quote)
+            out["string"][i : i + step] = 1
+            mode = "string"
+        elif ch == "#":
+            mode = "comment"
+            out["comment"][i] = 1
+        elif ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif (ch.isalnum() or ch == "_") and (not ch.isdigit() or (i and out["identifier"][i - 1])):
+            out["identifier"][i] = 1  # a digit only continues a name (x1), it never starts one
+        for k in range(i, min(i + step, n)):
+            c = text[k]
+            if c == "\n":
+                column, indent, at_line_start = 0, 0, True
+            else:
+                if at_line_start and c == " ":
+                    indent += 1
+                elif c != " ":
+                    at_line_start = False
+                column += 1
+            out["bracket_depth"][k] = depth
+            out["column"][k] = column
+            out["indent"][k] = indent
+        i += step
+    out["string_or_comment"] = np.maximum(out["string"], out["comment"])
+    return out
+
+
+def word_features(tokens, tags=None) -> dict[str, np.ndarray]:
+    """Per token: person / place / name (from tags: PER, LOC, with or without B-/I-) and capitalised."""
+    out = {"capitalised": np.array([float(t[:1].isupper()) for t in tokens])}
+    if tags is not None:
+        if len(tags) != len(tokens):
+            raise RnnvizError(f"tags: one per token ({len(tokens)}), got {len(tags)}.")
+        kind = [str(tag).split("-")[-1] for tag in tags]
+        out["person"] = np.array([float(k == "PER") for k in kind])
+        out["place"] = np.array([float(k == "LOC") for k in kind])
+        out["name"] = out["person"] + out["place"]
+    return out
+
+
+def regex_mask(tokens, pattern: re.Pattern, joiner: str) -> np.ndarray:
+    """1.0 for each token with a character inside a match of `pattern` in joiner.join(tokens)."""
+    text = joiner.join(tokens)
+    hit = np.zeros(len(text) + 1, dtype=bool)
+    for match in pattern.finditer(text):
+        hit[match.start() : max(match.end(), match.start() + 1)] = True
+    out, at = np.zeros(len(tokens)), 0
+    for t, token in enumerate(tokens):
+        out[t] = float(hit[at : at + max(len(token), 1)].any()) if token else 0.0
+        at += len(token) + len(joiner)
+    return out
+
+
+def compile_regex(pattern) -> re.Pattern:
+    """A compiled regex from a string (or one already compiled), or RnnvizError saying why not."""
+    if isinstance(pattern, re.Pattern):
+        return pattern
+    if not isinstance(pattern, str) or not pattern:
+        raise RnnvizError("regex: give a non-empty regular expression, e.g. r'\\d+'.")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise RnnvizError(f"regex {pattern!r} is not a valid regular expression: {exc}.") from exc

@@ -1,0 +1,46 @@
+"""Training code runs end to end (a few steps, not the shipped budget) and ships loadable files."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+import rnnviz
+from rnnviz.zoo import train as cli
+from rnnviz.zoo.training import train_one
+
+
+@pytest.mark.slow  # reads the 3.7 M training characters
+def test_train_one_ships_a_loadable_char_lm(tmp_path):
+    result = train_one("charlm-gru", seed=1, out_dir=str(tmp_path), steps=3, eval_chars=3000)
+    assert result["name"] == "charlm-gru" and result["path"].endswith("charlm-gru.pt")
+    assert 0 < result["held_out_bits_per_char"] < 10
+    state = torch.load(result["path"], weights_only=True)
+    assert all(v.dtype == torch.float32 for v in state.values())
+    meta = json.loads((tmp_path / "charlm-gru.json").read_text())
+    assert meta["training"]["options"]["steps"] == 3 and meta["labels"][0] == "\ufffd"
+    rnn = {k[4:]: v for k, v in state.items() if k.startswith("rnn.")}
+    assert rnnviz.infer_config(rnn)["cell"] == "gru"
+
+
+@pytest.mark.slow
+def test_train_one_is_seeded(tmp_path):
+    a = train_one("charlm-elman", seed=2, out_dir=str(tmp_path / "a"), steps=2, eval_chars=2000)
+    b = train_one("charlm-elman", seed=2, out_dir=str(tmp_path / "b"), steps=2, eval_chars=2000)
+    sa, sb = (torch.load(r["path"], weights_only=True) for r in (a, b))
+    assert all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_a_tagger_trains_when_faker_is_installed(tmp_path):
+    pytest.importorskip("faker")
+    result = train_one("tagger-gru", seed=0, out_dir=str(tmp_path), steps=3, sentences=300, batch=8)
+    assert 0 <= result["held_out_token_accuracy"] <= 1
+
+
+def test_a_failed_trial_is_reported_not_fatal():
+    seen = []
+    results = cli._in_process([{"name": "tagger-transformer", "seed": 0}], seen.append)
+    assert results[0]["status"] == "failed" and "Unknown model" in results[0]["error"]
+    assert seen == results
