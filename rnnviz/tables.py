@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from rnnviz.decay import decay_slope
 from rnnviz.errors import RnnvizError
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 from rnnviz.node_grads import input_saliency, node_gradients
@@ -91,15 +92,9 @@ def singular_values_frame(trace: Trace, max_steps: int | None = None) -> pd.Data
 
 
 def decay_rate(trace: Trace, direction: str = "forward") -> float:
-    """Least-squares slope of log10 ||ds_T/ds_t|| against the lag T - t: decades per step (<0 vanish).
-    NaN when fewer than two finite points."""
-    flow = trace.flow(direction)
-    ok = np.isfinite(flow["log10_jacobian_norm"].to_numpy())
-    if ok.sum() < 2:
-        return float("nan")
-    lag = flow["lag"].to_numpy()[ok]
-    value = flow["log10_jacobian_norm"].to_numpy()[ok]
-    return float(np.polyfit(lag, value, 1)[0])
+    """Least-squares slope of log10 ||ds_T/ds_t|| against the lag T - t: decades per step (<0 vanish),
+    by `rnnviz.decay.decay_slope` (the rule the figures use too)."""
+    return decay_slope(trace.gradient_flow, direction)
 
 
 def summary(trace: Trace) -> dict:

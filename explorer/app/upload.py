@@ -19,6 +19,7 @@ import rnnviz
 from explorer.app import budget
 from explorer.app.controls import MAX_HIDDEN, MAX_INPUT, MAX_LAYERS
 from explorer.app.upload_archive import ArchiveError, inspect_archive
+from rnnviz.names import CELL_TITLES
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
@@ -133,7 +134,7 @@ def _probe(state_dict: dict) -> None:
 
 
 def _summary(name: str, config: dict) -> str:
-    cell = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}[config["cell"]]
+    cell = CELL_TITLES[config["cell"]]
     layout = f"{config['num_layers']} layer(s)" + (
         ", bidirectional" if config["bidirectional"] else ""
     )

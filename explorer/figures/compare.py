@@ -11,8 +11,8 @@ from explorer.figures.axes import finite_range, selected_step_shapes, step_ticks
 from explorer.figures.gradients import decay_slope
 from explorer.figures.notation import math_html
 from explorer.figures.style import CELL_COLORS, GREY, escape, merge, themed
+from rnnviz.names import CELL_TITLES
 
-CELL_TITLES = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 COMPARED = {
     "log10_grad_norm": (math_html("log10 ‖∂L/∂s_t‖"), "solid"),
     "log10_jacobian_norm": (math_html("log10 ‖∂s_T/∂s_t‖"), "dash"),

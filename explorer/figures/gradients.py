@@ -31,6 +31,8 @@ from explorer.figures.style import (
     plain_number,
     themed,
 )
+from rnnviz.decay import decay_slope
+from rnnviz.names import DIRECTIONS
 
 # Column -> (legend name, colour, dash). Theory lines are dashed/dotted, measurements solid.
 FLOW_LINES = {
@@ -53,7 +55,7 @@ STRONG_SLOPE = 0.1  # over this, x10 or more over 10 steps
 def directions_in(frame: pd.DataFrame) -> list[str]:
     """The directions present, forward first."""
     present = set(frame["direction"].unique()) if "direction" in frame else {"forward"}
-    return [d for d in ("forward", "backward") if d in present] or sorted(present)
+    return [d for d in DIRECTIONS if d in present] or sorted(present)
 
 
 def _direction_rows(frame: pd.DataFrame, direction: str) -> pd.DataFrame:
@@ -163,18 +165,6 @@ def _decades(low: np.ndarray, high: np.ndarray) -> float:
     values = np.concatenate([np.asarray(low, dtype=float), np.asarray(high, dtype=float)])
     values = values[np.isfinite(values) & (values > 0)]
     return float(np.log10(values.max() / values.min())) if values.size else 0.0
-
-
-def decay_slope(flow: pd.DataFrame, direction: str = "forward") -> float:
-    """Least-squares slope of log10 ‖∂s_end/∂s_t‖ against the lag (decades per step); NaN if < 2."""
-    rows = _direction_rows(flow, direction)
-    lag = rows["lag"].to_numpy(dtype=float)
-    y = rows["log10_jacobian_norm"].to_numpy(dtype=float)
-    keep = np.isfinite(lag) & np.isfinite(y)
-    if np.unique(lag[keep]).size < 2:
-        return math.nan
-    slope, _ = np.polyfit(lag[keep], y[keep], 1)
-    return float(slope)
 
 
 def _small(slope: float) -> str:

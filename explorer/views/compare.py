@@ -16,13 +16,13 @@ from explorer.figures.compare import compare_figure
 from explorer.figures.gradients import decay_slope, rate_in_words
 from explorer.figures.states import state_heatmap_figure
 from rnnviz.config import CELLS
+from rnnviz.names import CELL_TITLES
 
 COMPARE_FORGET_BIAS = 3.0  # forget gates start near sigmoid(3) = 0.95
 PARAMS = (
     url_state.integer("t", 0, 0, MAX_TOKENS),  # 0 = the last step, T
     url_state.number("cfbias", COMPARE_FORGET_BIAS, -20.0, 20.0),
 )
-CELL_NAMES = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 
 
 def cell_config(settings: Settings, cell: str, forget_bias: float | None = None) -> dict:
@@ -40,7 +40,7 @@ def cell_config(settings: Settings, cell: str, forget_bias: float | None = None)
 def cell_label(cell: str, forget_bias: float | None) -> str:
     """The panel's name; the LSTM's says its forget-gate bias (the picture must state it)."""
     if cell != "lstm":
-        return CELL_NAMES[cell]
+        return CELL_TITLES[cell]
     bias = "torch default" if forget_bias is None else f"{forget_bias:g}"
     return f"LSTM (forget bias {bias})"
 

@@ -14,12 +14,12 @@ from explorer.figures.gradients import (
     rate_in_words,
     singular_values_figure,
 )
+from rnnviz.names import CELL_TITLES
 
 PARAMS = (
     url_state.integer("t", 0, 0, MAX_TOKENS),  # 0 = the last step, T
     url_state.flag("bound", True),
 )
-CELL_NAMES = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 
 
 def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
@@ -73,7 +73,7 @@ def _readout(settings: Settings, trace: rnnviz.Trace) -> None:
     """The measured rate in words under the chart (a decade is a factor of 10), per direction."""
     flow = trace.gradient_flow
     directions = flow["direction"].unique().tolist()
-    name = CELL_NAMES[trace.config.cell]
+    name = CELL_TITLES[trace.config.cell]
     for direction in directions:
         label = f"{direction.capitalize()} direction. " if len(directions) > 1 else ""
         rate = rate_in_words(name, decay_slope(flow, direction))

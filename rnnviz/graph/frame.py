@@ -3,7 +3,7 @@
 Ids are plain strings derived from what a node is (never `id(obj)`): "s[l1,fwd,3]" (layers count
 from 1, directions fwd/bwd, t = 0 for s_0), "gate:f[l1,fwd,3]", "param:W_hh[l1,fwd]"; in the
 decoder's frame "s[dec,3]"; in the rolled graph the t is left out ("s[l1,fwd]").
-Layout (STREAMLIT-NOTES "Layout"): x = time step + depth inside the cell, y = a lane per kind.
+Structural positions (kept for the JSON; the figure computes its own layout): x = time step + depth inside the cell, y = a lane per kind.
 This structural `pos` is kept only so the node-link JSON keeps its documented shape: the figures
 compute their own layout from t/kind/layer/direction (explorer/figures/graph/layout.py).
 """

@@ -18,7 +18,7 @@ LEVELS = ("cell", "op")
 NODE_ATTRS = ("t", "kind", "layer", "direction", "label", "value_norm", "grad_log10", "pos")
 EDGE_KINDS = ("recurrent", "input", "output", "layer", "loss", "param", "op", "cell_path")
 
-# Layout (STREAMLIT-NOTES "Layout"): x is the time step plus the depth inside the cell, y a fixed
+# Layout: x is the time step plus the depth inside the cell, y a fixed
 # lane per kind. Cell level: lane 0 inputs, one lane per (layer, direction), then outputs, losses.
 # Op level: each (layer, direction) band holds three sub-lanes: gates, c_t, h_t (s_t).
 PARAM_COLUMN = -1.0  # shared parameters sit left of s_0

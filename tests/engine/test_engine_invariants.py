@@ -1,4 +1,4 @@
-"""Invariants that teach (DESIGN §5.3) and the log-space chain far below float range."""
+"""Invariants that teach (docs/design.md, tests) and the log-space chain far below float range."""
 
 from __future__ import annotations
 

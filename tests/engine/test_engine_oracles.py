@@ -1,4 +1,4 @@
-"""Layers 1-3 of DESIGN §5: states against torch's cells, gradients against float64 autograd."""
+"""Test layers 1-3 of docs/design.md: states against torch's cells, gradients against float64 autograd."""
 
 from __future__ import annotations
 

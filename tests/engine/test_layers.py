@@ -1,4 +1,4 @@
-"""The layering arrows of DESIGN.md §2, checked on the source and on a real import.
+"""The layering arrows of docs/design.md ("Architecture"), checked on the source and on a real import.
 
     config -> rnnviz (torch) -> Trace -> tables / graph -> explorer.figures -> explorer pages
 
