@@ -5,25 +5,17 @@ No browser needed; if this fails, benchmarks/classroom_load.py would measure not
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests.support.run_async import run_async
 from tools.apphost import APP_SCRIPT, ROOT, AppServer
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 st_client = pytest.importorskip("st_client")
 
 pytestmark = pytest.mark.timeout(180)
-
-
-def run_async(coroutine):
-    """asyncio.run in a worker thread: Playwright's sync API (the browser tests of this session)
-    keeps an event loop running on the main thread, where asyncio.run would refuse."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _change_trivial_text(url: str) -> tuple:

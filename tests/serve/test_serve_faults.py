@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 import websockets
 
+from tests.support.run_async import run_async
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -81,7 +83,7 @@ def test_sigkill_of_a_worker_with_open_sessions():
             await other_tab.__aexit__(None, None, None)
             return old_pid
 
-        old_pid = asyncio.run(scenario())
+        old_pid = run_async(scenario())
         serve.wait_for_line(r"worker w1 restarted", timeout=30)
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline and not healthy("127.0.0.1", serve.ports["w1"]):
@@ -99,7 +101,7 @@ def test_sigkill_of_a_worker_with_open_sessions():
                 await asyncio.sleep(0.5)
             return False
 
-        assert asyncio.run(back_on_w1())
+        assert run_async(back_on_w1())
 
 
 def test_worker_killed_during_a_rerun_shows_no_traceback():
@@ -137,6 +139,6 @@ def test_worker_killed_during_a_rerun_shows_no_traceback():
             status, body = await asyncio.to_thread(again.http, "GET", "/")
             assert status == 200 and b"Traceback" not in body
 
-        asyncio.run(scenario())
+        run_async(scenario())
         serve.wait_for_line(r"worker w2 restarted", timeout=30)
         assert not any("Traceback" in line for line in serve.lines)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.run_async import run_async
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -70,7 +72,7 @@ def test_sessions_spread_by_cookie_and_uploads_reach_their_worker():
                 for session, _ in sessions:
                     await session.__aexit__(None, None, None)
 
-        asyncio.run(scenario())
+        run_async(scenario())
     finally:
         code = serve.stop()
     assert code == 0
@@ -99,7 +101,7 @@ def test_backends_on_other_hosts_are_balanced_to():
                     for session, _ in sessions:
                         await session.__aexit__(None, None, None)
 
-            asyncio.run(scenario())
+            run_async(scenario())
         finally:
             assert balancer.stop() == 0
     finally:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.run_async import run_async
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -168,7 +170,7 @@ def test_installed_app_serves_every_page_with_its_guidance(venv, tmp_path):
                         lead, _ = split((ROOT / "assets" / f"{PAGE_GUIDES[path]}.md").read_text())
                         assert lead in run.texts, (path, run.texts[:4])
 
-        asyncio.run(every_page())
+        run_async(every_page())
         if chromium_available():
             sync_api = pytest.importorskip("playwright.sync_api")
             with sync_api.sync_playwright() as playwright:
