@@ -1,0 +1,1 @@
+"""Reusable views: the body of each page, also embedded by the lecture walk (pages stay thin)."""
