@@ -46,11 +46,11 @@ def run_trials(
     trial's position in `trials`; count the calls for progress). If it returns False, the trials
     still waiting are cancelled and come back as {**trial, "status": "cancelled"}.
     """
-    trials = [dict(t) for t in trials]
     _check_func(func)
     for i, trial in enumerate(trials):
         if not isinstance(trial, dict):
             raise RnnvizError(f"trials[{i}] must be a dict of keyword values, got {trial!r}.")
+    trials = [dict(t) for t in trials]  # copies: the caller's dicts are not changed
     if workers is not None and (
         isinstance(workers, bool) or not isinstance(workers, int) or not 0 <= workers <= MAX_WORKERS
     ):
@@ -174,7 +174,7 @@ def _client(address: str | None, workers: int | None):
             n_workers=n,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",  # a free port: 8787 may be taken
             silence_logs=40,
         ) as local,  # fmt: skip
         Client(local, set_as_default=False) as client,

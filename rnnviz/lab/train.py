@@ -50,7 +50,7 @@ class TrainConfig:
     # The step budget decides a run: the same seed gives the same steps on a quiet or a loaded
     # machine, in process or on a cluster. Wall-clock seconds are only a safety cap.
     max_steps: int = 6_000  # optimisation steps at most
-    budget_seconds: float = 600.0  # safety cap on wall-clock seconds (status "budget")
+    budget_seconds: float = 1800.0  # safety cap on wall-clock seconds (status "budget")
     clip: float | None = None  # Pascanu's rule: rescale the gradient when its norm exceeds this
     eval_every: int = 50  # steps between evaluations (loss, metric, progress callback)
     record_every: int = 200  # steps between gradient-over-time pictures
