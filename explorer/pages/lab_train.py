@@ -4,8 +4,8 @@ model to the explorer.
 
 Training runs inside the script in chunks: a fragment with `run_every` first redraws the charts
 from the runs' state, then advances every running Trainer by about CHUNK_SECONDS, so the charts on
-screen are always from the current run and never fade as stale; the browser's Stop click lands
-between chunks. Runs live in st.session_state; finished ones also go to a shared store keyed on
+screen are redrawn at the start of each run instead of waiting (greyed out as stale) behind a
+training chunk; the browser's Stop click lands between chunks. Runs live in st.session_state; finished ones also go to a shared store keyed on
 their plain settings, so choosing the same settings again shows them at once.
 """
 
@@ -219,21 +219,23 @@ def _outcome(results: dict[str, TrainResult], cached: bool) -> None:
 
 
 def _figures(histories, pictures, spec, run, large_font: bool) -> None:
-    st.markdown(_section("curves"))
-    fig = training_curves_figure(histories, metric=spec.metric, baseline=spec.baseline,
-                                 references=spec.references,
-                                 success=spec.success, large_font=large_font)  # fmt: skip
-    charts.show(fig, key="lab_curves")
-    st.markdown(_section("picture"))
-    columns = st.columns(len(pictures))
+    # Every figure is built before the first one is sent, so the charts of the previous chunk are
+    # replaced in one quick burst (Streamlit fades elements that wait long to be redrawn).
+    curves = training_curves_figure(histories, metric=spec.metric, baseline=spec.baseline,
+                                    references=spec.references,
+                                    success=spec.success, large_font=large_font)  # fmt: skip
     z_range = picture_range(list(pictures.values()))  # one colour scale: compare cells by eye
-    for column, (cell, picture) in zip(columns, pictures.items(), strict=True):
+    heatmaps = {cell: gradient_picture_figure(picture, title=f"{CELL_LABELS[cell]}: gradient over "
+                                              "t", z_range=z_range, large_font=large_font)
+                for cell, picture in pictures.items()}  # fmt: skip
+    norm = gradient_norm_figure(histories, clip=_first_config(run).clip, large_font=large_font)
+    st.markdown(_section("curves"))
+    charts.show(curves, key="lab_curves")
+    st.markdown(_section("picture"))
+    for column, (cell, fig) in zip(st.columns(len(heatmaps)), heatmaps.items(), strict=True):
         with column:
-            fig = gradient_picture_figure(picture, title=f"{CELL_LABELS[cell]}: gradient over t",
-                                          z_range=z_range, large_font=large_font)  # fmt: skip
             charts.show(fig, key=f"lab_picture_{cell}")
-    clip = _first_config(run).clip
-    charts.show(gradient_norm_figure(histories, clip=clip, large_font=large_font), key="lab_norm")
+    charts.show(norm, key="lab_norm")
 
 
 def _first_config(run: dict) -> TrainConfig:
