@@ -48,9 +48,9 @@ def show(name: str, *, expanded: bool = False, label: str = "How to read this pa
 
 
 def section(name: str, heading: str) -> str:
-    """The `## heading` section of assets/<name>.md (our own trusted prose)."""
-    for block in read(name).split("\n## "):
-        head, _, body = block.lstrip("# ").partition("\n")
+    """The `## heading` section of assets/<name>.md, without its heading (KeyError if missing)."""
+    for block in ("\n" + read(name)).split("\n## ")[1:]:
+        head, _, body = block.partition("\n")
         if head.strip() == heading:
             return body.strip()
     raise KeyError(f"assets/{name}.md has no section {heading!r}")

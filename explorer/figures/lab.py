@@ -3,7 +3,8 @@
 - training_curves_figure: held-out score against training step, with the guessing baseline.
 - gradient_picture_figure: training step x t heatmap of log10 ||dL/ds_t|| (RNNbow's view).
 - gradient_norm_figure: the gradient norm before clipping, per evaluation window, with the threshold.
-- lag_sweep_figure: final score against lag for each cell.
+- lag_sweep_figure: final score against lag for each cell (median over seeds).
+- success_rate_figure: share of seeds that solved the task against lag, labelled "k/n".
 - phase_diagram_figure: measured decay rate against sigma_max * gamma, beside Pascanu's bound.
 """
 
@@ -167,6 +168,23 @@ def lag_sweep_figure(
     fig.update_yaxes(title_text=f"final {METRIC_TITLES[metric]}",
                      type="log" if metric == "mse" else "linear")  # fmt: skip
     return apply_theme(fig, title="Which cell still learns as the lag grows",
+                       large_font=large_font, height=400)  # fmt: skip
+
+
+def success_rate_figure(rates: pd.DataFrame, *, large_font: bool = False) -> go.Figure:
+    """Share of seeds that solved the task against lag, one line per cell, each point "k/n"."""
+    fig = go.Figure()
+    for index, (cell, rows) in enumerate(rates.groupby("cell", sort=False)):
+        rows = rows.sort_values("lag")
+        fig.add_trace(go.Scatter(
+            x=rows["lag"], y=rows["rate"], mode="lines+markers+text", name=escape(cell),
+            text=[escape(label) for label in rows["label"]], textposition="top center",
+            line={"color": _run_color(cell, index), "width": 3}, marker={"size": 12},
+            hovertemplate="lag %{x}<br>solved %{text} seeds<extra>%{fullData.name}</extra>",
+        ))  # fmt: skip
+    fig.update_xaxes(title_text="lag (steps between the deciding input and the output)")
+    fig.update_yaxes(title_text="seeds that solved it", range=[-0.08, 1.15], tickformat=".0%")
+    return apply_theme(fig, title="Success rate over seeds as the lag grows",
                        large_font=large_font, height=400)  # fmt: skip
 
 

@@ -1,7 +1,8 @@
 """Lab: train Elman, LSTM and GRU on long-lag tasks and watch how far back the gradient reaches.
 
-Four views: Train (live), Lag sweep, Phase diagram, Exploding gradients; three presets set up the
-lecture's demos. Prose comes from assets/lab.md, one `## name` section per plot.
+The page: four views (Train, Lag sweep, Phase diagram, Exploding gradients), drawn by the view
+modules lab_train and lab_sweeps (which never import this page), and three presets that start the
+lecture's demos with one click. Prose comes from assets/lab.md, one `## name` section per plot.
 """
 
 from __future__ import annotations
@@ -13,23 +14,26 @@ from explorer.views import lab_sweeps, lab_train
 
 VIEWS = ("Train", "Lag sweep", "Phase diagram", "Exploding gradients")
 VIEW_KEY = "lab_view"
+DEMO = lab_train.DEMO
+# Preset 1 is the lecture's demo exactly (TrainConfig's defaults, as `rnnviz lab` runs it).
 PRESETS = {
-    "1 · Elman vs LSTM, adding, lag 50": {
-        VIEW_KEY: "Train", "lab_task": "adding", "lab_cells": ["elman", "lstm"], "lab_lag": 50,
-        "lab_seed": 0, "lab_hidden": 32, "lab_budget": 30.0, "lab_lr": 0.003, "lab_clip": 0.0,
-        "lab_fbias": 3.0,
+    f"1 · Elman vs LSTM, adding, lag {DEMO.lag}, {DEMO.max_steps:,} steps": {
+        VIEW_KEY: "Train", **lab_train.DEFAULTS,
     },
     "2 · Phase diagram": {VIEW_KEY: "Phase diagram", "lab_phase_step": 0.1, "lab_phase_T": 30,
                           "lab_phase_H": 32},
     "3 · Exploding gradients and clipping": {VIEW_KEY: "Exploding gradients", "lab_clip_at": 1.0,
                                              "lab_clip_lr": 0.1, "lab_clip_seed": 0},
 }  # fmt: skip
+TRAINS = {next(iter(PRESETS))}  # presets that start training (the others compute when drawn)
 
 
 def apply_preset(name: str) -> None:
-    """Button callback: set the preset's widgets before they are drawn."""
+    """Button callback: set the preset's widgets before they are drawn, and start its run."""
     for key, value in PRESETS[name].items():
-        st.session_state[key] = value
+        st.session_state[key] = list(value) if isinstance(value, list) else value
+    if name in TRAINS:
+        lab_train.start_from_state()
 
 
 def render() -> None:
@@ -46,8 +50,7 @@ def render() -> None:
     view = st.segmented_control("Experiment", VIEWS, key=VIEW_KEY, required=True)
     large_font = controls.current().large_font
     if view == "Train":
-        configs, budget = lab_train.controls()
-        lab_train.buttons(configs, budget)
+        lab_train.buttons(lab_train.controls())
         lab_train.live_panel(large_font)
     elif view == "Lag sweep":
         lab_sweeps.sweep_view(large_font)

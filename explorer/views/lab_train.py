@@ -1,10 +1,12 @@
-"""The Lab's Train view: pick task, cells, lag and budget; train live with a progress bar and a stop
-button; export the history and the model, or hand the model to the explorer.
+"""The Lab's Train view (a view of the Lab page, not a page): pick task, cells, lag and step budget;
+train live with a progress bar and a stop button; export the history and the model, or hand the
+model to the explorer.
 
-Training runs inside the script in chunks: a fragment with `run_every` advances every running
-Trainer by about CHUNK_SECONDS and redraws, so the browser's Stop click lands between chunks. Runs
-live in st.session_state; finished ones also go to a shared store keyed on their plain settings,
-so choosing the same settings again shows them at once.
+Training runs inside the script in chunks: a fragment with `run_every` first redraws the charts
+from the runs' state, then advances every running Trainer by about CHUNK_SECONDS, so the charts on
+screen are redrawn at the start of each run instead of waiting (greyed out as stale) behind a
+training chunk; the browser's Stop click lands between chunks. Runs live in st.session_state; finished ones also go to a shared store keyed on
+their plain settings, so choosing the same settings again shows them at once.
 """
 
 from __future__ import annotations
@@ -27,18 +29,20 @@ from explorer.figures.lab import (
 )
 from rnnviz.lab.tasks import TASKS
 from rnnviz.lab.train import CELLS, TrainConfig, Trainer, TrainResult
+from rnnviz.names import CELL_TITLES
 
 CHUNK_SECONDS = 0.8  # training time per redraw, shared by the running cells
-MIN_BUDGET = 5.0  # seconds: below this a run cannot get past its first evaluations
-MAX_BUDGET = 600.0
+MIN_STEPS = 100  # below this a run cannot get past its first evaluations
+MAX_STEPS = 50_000
 STORE_SIZE = 24
 RUN_KEY, STOP_KEY, NOTE_KEY = "lab_run", "lab_stop", "lab_note"
 TASK_LABELS = {"adding": "Adding problem", "copy": "Remember the first token",
                "sentence": "Sentence acceptor (lecture)"}  # fmt: skip
-CELL_LABELS = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
-DEFAULTS = {"lab_task": "adding", "lab_cells": ["elman", "lstm"], "lab_lag": 50, "lab_seed": 0,
-            "lab_hidden": 32, "lab_budget": 30.0, "lab_lr": 0.003, "lab_clip": 0.0,
-            "lab_fbias": 3.0}  # fmt: skip
+CELL_LABELS = CELL_TITLES
+DEMO = TrainConfig()  # the lecture's demo: the CLI's defaults, and preset 1
+DEFAULTS = {"lab_task": DEMO.task, "lab_cells": ["elman", "lstm"], "lab_lag": DEMO.lag,
+            "lab_seed": DEMO.seed, "lab_hidden": DEMO.hidden_size, "lab_steps": DEMO.max_steps,
+            "lab_lr": DEMO.lr, "lab_clip": 0.0, "lab_fbias": DEMO.forget_bias}  # fmt: skip
 
 
 @st.cache_resource(max_entries=1)
@@ -47,8 +51,17 @@ def finished_runs() -> OrderedDict:
     return OrderedDict()
 
 
-def controls() -> tuple[dict[str, TrainConfig] | None, float]:
-    """The widgets; returns ({cell: config}, budget) or (None, budget) with the reason shown."""
+def configs_from_state(state) -> dict[str, TrainConfig]:
+    """{cell: config} from the widgets' values; everything else is the demo's (raises RnnvizError)."""
+    changes = dict(task=state["lab_task"], lag=int(state["lab_lag"]), seed=int(state["lab_seed"]),
+                   hidden_size=int(state["lab_hidden"]), lr=float(state["lab_lr"]),
+                   max_steps=int(state["lab_steps"]), clip=float(state["lab_clip"]) or None,
+                   forget_bias=float(state["lab_fbias"]))  # fmt: skip
+    return {cell: DEMO.replace(cell=cell, **changes) for cell in state["lab_cells"]}
+
+
+def controls() -> dict[str, TrainConfig] | None:
+    """The widgets; returns {cell: config}, or None with the reason shown."""
     for key, value in DEFAULTS.items():
         st.session_state.setdefault(key, value)
     a, b, c, d = st.columns([2, 2, 1, 1])
@@ -57,37 +70,39 @@ def controls() -> tuple[dict[str, TrainConfig] | None, float]:
     c.number_input("Lag", min_value=1, max_value=1000, step=1, key="lab_lag")
     d.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="lab_seed")
     e, f, g, h, i = st.columns(5)
-    e.number_input("Budget (seconds per cell)", min_value=1.0, max_value=MAX_BUDGET, step=5.0,
-                   key="lab_budget")  # fmt: skip
+    e.number_input("Steps per cell (the budget)", min_value=1, max_value=MAX_STEPS, step=500,
+                   key="lab_steps", help="Training steps decide the outcome, so the same seed "
+                   f"gives the same run on any machine. A run also stops after "
+                   f"{DEMO.budget_seconds:g} s, as a safety cap.")  # fmt: skip
     f.select_slider("Hidden size H", options=[8, 16, 32, 64], key="lab_hidden")
     g.select_slider("Learning rate", options=[0.001, 0.003, 0.01, 0.03], key="lab_lr")
     h.number_input("Clip gradient norm at (0 = off)", min_value=0.0, max_value=100.0, step=0.5,
                    key="lab_clip")  # fmt: skip
     i.number_input("LSTM forget-gate bias at start", min_value=-5.0, max_value=5.0, step=0.5,
                    key="lab_fbias", help="3 (forget gate about 0.95) lets the first gradients reach "
-                   "far back; "
-                   "0 is close to torch's default init.")  # fmt: skip
-    state = st.session_state
-    if not state["lab_cells"]:
+                   "far back; 0 is close to torch's default init.")  # fmt: skip
+    if not st.session_state["lab_cells"]:
         st.info("Pick at least one cell to train.")
-        return None, state["lab_budget"]
-    base = dict(task=state["lab_task"], lag=int(state["lab_lag"]), seed=int(state["lab_seed"]),
-                hidden_size=int(state["lab_hidden"]), lr=float(state["lab_lr"]),
-                budget_seconds=float(state["lab_budget"]), max_steps=10**6, record_every=50,
-                clip=float(state["lab_clip"]) or None,
-                forget_bias=float(state["lab_fbias"]))  # fmt: skip
-    configs = messages.guarded(
-        lambda: {cell: TrainConfig(cell=cell, **base).validate() for cell in state["lab_cells"]},
-        "These settings cannot be trained",
-    )
-    return configs, float(state["lab_budget"])
+        return None
+    return messages.guarded(lambda: configs_from_state(st.session_state),
+                            "These settings cannot be trained")  # fmt: skip
 
 
-def buttons(configs: dict[str, TrainConfig] | None, budget: float) -> None:
+def start_from_state() -> None:
+    """Callback (a preset's button): train what the widgets' values say, at once."""
+    try:
+        configs = configs_from_state(st.session_state)
+    except rnnviz.RnnvizError as exc:
+        st.session_state[NOTE_KEY] = f"These settings cannot be trained: {exc}"
+        return
+    start(configs)
+
+
+def buttons(configs: dict[str, TrainConfig] | None) -> None:
     run = st.session_state.get(RUN_KEY)
     running = run is not None and not _all_done(run)
     left, right, _ = st.columns([1, 1, 4])
-    left.button("Train", type="primary", key="lab_start", on_click=start, args=(configs, budget),
+    left.button("Train", type="primary", key="lab_start", on_click=start, args=(configs,),
                 disabled=configs is None or running)  # fmt: skip
     right.button("Stop", key="lab_stop_button", on_click=request_stop, disabled=not running)
     note = st.session_state.pop(NOTE_KEY, None)
@@ -95,15 +110,16 @@ def buttons(configs: dict[str, TrainConfig] | None, budget: float) -> None:
         messages.warning(note)
 
 
-def start(configs: dict[str, TrainConfig] | None, budget: float) -> None:
-    """Button callback: refuse a budget that is too small, reuse a stored run, or start one."""
+def start(configs: dict[str, TrainConfig] | None) -> None:
+    """Button callback: refuse a step budget that is too small, reuse a stored run, or start one."""
     if configs is None:
         return
-    if budget < MIN_BUDGET:
+    steps = min(c.max_steps for c in configs.values())
+    if steps < MIN_STEPS:
         st.session_state[NOTE_KEY] = (
-            f"A budget of {budget:g} s is too small: a run needs at least {MIN_BUDGET:g} s to get "
-            "past its first evaluations, and the LSTM needs about 5-20 s to solve the adding "
-            "problem at lag 50 on this machine. Raise the budget and press Train again."
+            f"A budget of {steps} steps is too small: a run needs at least {MIN_STEPS} steps to "
+            "get past its first evaluations, and the LSTM needs about 1,000-4,000 steps to solve "
+            "the adding problem at lag 100. Raise the steps and press Train again."
         )
         return
     key = settings_key(configs)
@@ -136,23 +152,20 @@ def live_panel(large_font: bool) -> None:
 
 def _live_body(large_font: bool) -> None:
     run = st.session_state[RUN_KEY]
-    if "results" not in run:
-        _advance(run)
     results = run.get("results")
-    trainers = run.get("trainers", {})
-    if results is None:
+    if results is None:  # draw what the runs have so far, then train the next chunk
+        trainers = run["trainers"]
         histories = {CELL_LABELS[c]: t.history_frame() for c, t in trainers.items()}
         pictures = {c: t.picture_frame() for c, t in trainers.items()}
-        spec = next(iter(trainers.values())).spec
         _progress(trainers)
-    else:
-        histories = {CELL_LABELS[c]: r.history for c, r in results.items()}
-        pictures = {c: r.gradient_picture for c, r in results.items()}
-        spec = next(iter(results.values())).spec
-        _outcome(results, run.get("cached", False))
-    _figures(histories, pictures, spec, run, large_font)
-    if results is not None:
-        exports(results)
+        _figures(histories, pictures, next(iter(trainers.values())).spec, run, large_font)
+        _advance(run)
+        return
+    histories = {CELL_LABELS[c]: r.history for c, r in results.items()}
+    pictures = {c: r.gradient_picture for c, r in results.items()}
+    _outcome(results, run.get("cached", False))
+    _figures(histories, pictures, next(iter(results.values())).spec, run, large_font)
+    exports(results)
 
 
 def _advance(run: dict) -> None:
@@ -179,8 +192,9 @@ def _all_done(run: dict) -> bool:
 
 
 def _progress(trainers: dict[str, Trainer]) -> None:
-    fraction = min(min(t.seconds / t.config.budget_seconds for t in trainers.values()), 1.0)
-    parts = [f"{CELL_LABELS[c]}: step {t.steps}, {t.seconds:.0f} s" + (" (done)" if t.done else "")
+    fraction = min(min(t.steps / t.config.max_steps for t in trainers.values()), 1.0)
+    parts = [f"{CELL_LABELS[c]}: step {t.steps:,} of {t.config.max_steps:,}, {t.seconds:.0f} s"
+             + (" (done)" if t.done else "")
              for c, t in trainers.items()]  # fmt: skip
     st.progress(fraction, text="Training … " + "; ".join(parts))
 
@@ -200,28 +214,29 @@ def _outcome(results: dict[str, TrainResult], cached: bool) -> None:
         elif result.solved:
             st.success(messages.plain(text), icon=":material/check_circle:")
         elif result.status == "budget":
-            messages.warning(text + " The budget ran out before it was solved: raise the budget, "
-                             "or shorten the lag, to see whether it learns at all.")  # fmt: skip
+            messages.warning(text)
         else:
             st.info(messages.plain(text))
 
 
 def _figures(histories, pictures, spec, run, large_font: bool) -> None:
-    st.markdown(guidance.section("lab", "curves"))
-    fig = training_curves_figure(histories, metric=spec.metric, baseline=spec.baseline,
-                                 references=spec.references,
-                                 success=spec.success, large_font=large_font)  # fmt: skip
-    charts.show(fig, key="lab_curves")
-    st.markdown(guidance.section("lab", "picture"))
-    columns = st.columns(len(pictures))
+    # Every figure is built before the first one is sent, so the charts of the previous chunk are
+    # replaced in one quick burst (Streamlit fades elements that wait long to be redrawn).
+    curves = training_curves_figure(histories, metric=spec.metric, baseline=spec.baseline,
+                                    references=spec.references,
+                                    success=spec.success, large_font=large_font)  # fmt: skip
     z_range = picture_range(list(pictures.values()))  # one colour scale: compare cells by eye
-    for column, (cell, picture) in zip(columns, pictures.items(), strict=True):
+    heatmaps = {cell: gradient_picture_figure(picture, title=f"{CELL_LABELS[cell]}: gradient over "
+                                              "t", z_range=z_range, large_font=large_font)
+                for cell, picture in pictures.items()}  # fmt: skip
+    norm = gradient_norm_figure(histories, clip=_first_config(run).clip, large_font=large_font)
+    st.markdown(_section("curves"))
+    charts.show(curves, key="lab_curves")
+    st.markdown(_section("picture"))
+    for column, (cell, fig) in zip(st.columns(len(heatmaps)), heatmaps.items(), strict=True):
         with column:
-            fig = gradient_picture_figure(picture, title=f"{CELL_LABELS[cell]}: gradient over t",
-                                          z_range=z_range, large_font=large_font)  # fmt: skip
             charts.show(fig, key=f"lab_picture_{cell}")
-    clip = _first_config(run).clip
-    charts.show(gradient_norm_figure(histories, clip=clip, large_font=large_font), key="lab_norm")
+    charts.show(norm, key="lab_norm")
 
 
 def _first_config(run: dict) -> TrainConfig:
@@ -276,3 +291,7 @@ def show_in_explorer(result: TrainResult, name: str) -> None:
         f"The explorer now uses {name} ({record['summary']}): open Unroll, States or Gradient "
         f"flow.{hint}"
     )
+
+
+def _section(name: str) -> str:
+    return guidance.section("lab", name)

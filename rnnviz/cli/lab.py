@@ -39,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         "lab",
         help="train Elman/LSTM/GRU on a long-lag task and report whether it learned",
         description="Train one RNN cell on a long-lag task (the vanishing-gradient Lab) and print a "
-        "summary with the final score, the baseline, whether it was solved, steps and seconds.",
+        "summary with the final score, the baseline, whether it was solved, steps and seconds. "
+        "The defaults are the lecture's demo (adding problem, lag 100, 6,000 steps): the Elman RNN "
+        "solves 0/20 seeds, the LSTM 20/20 (docs/lab-results.md).",
     )
     p.add_argument("--task", choices=TASKS, default=DEFAULTS.task,
                    help="adding (MSE, baseline 0.167), copy or sentence (accuracy)")  # fmt: skip
@@ -55,10 +57,14 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--sigma-max", metavar="X", type=float, default=None,
                    help="start with W_hh rescaled to this largest singular value (default: torch's init)")  # fmt: skip
     p.add_argument(
-        "--steps", metavar="N", type=int, default=DEFAULTS.max_steps, help="max optimisation steps"
+        "--steps",
+        metavar="N",
+        type=int,
+        default=DEFAULTS.max_steps,
+        help="step budget: decides the run, the same on any machine",
     )
     p.add_argument("--budget-seconds", metavar="S", type=float, default=DEFAULTS.budget_seconds,
-                   help="wall-clock training budget")  # fmt: skip
+                   help="safety cap on wall-clock seconds (status 'budget' if it cuts the run)")  # fmt: skip
     p.add_argument(
         "--batch-size", metavar="N", type=int, default=DEFAULTS.batch_size, help="sequences a step"
     )

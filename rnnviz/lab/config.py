@@ -30,7 +30,9 @@ class TrainConfig:
 
     task: str = "adding"  # "adding" | "copy" | "sentence"
     cell: str = "lstm"  # "elman" | "lstm" | "gru"
-    lag: int = 50  # steps the deciding input lies back (adding: T = lag)
+    # The defaults are the lecture's demo (docs/lab-results.md): on the adding problem at lag 100
+    # with 6,000 steps the Elman RNN solves 0 of 20 seeds and the LSTM 20 of 20.
+    lag: int = 100  # steps the deciding input lies back (adding: T = lag)
     seed: int = 0  # decides the weights and every batch
     hidden_size: int = 32  # H
     activation: str = "tanh"  # Elman's nonlinearity: "tanh" | "relu"
@@ -42,8 +44,10 @@ class TrainConfig:
     lr: float = 3e-3  # learning rate (1e-2 solves adding faster but fails copy / sentence)
     optimizer: str = "adam"  # "adam" | "sgd" (plain SGD shows exploding gradients undamped)
     batch_size: int = 64
-    max_steps: int = 20_000  # optimisation steps at most
-    budget_seconds: float = 120.0  # wall-clock budget at most
+    # The step budget decides a run: the same seed gives the same steps on a quiet or a loaded
+    # machine, in process or on a cluster. Wall-clock seconds are only a safety cap.
+    max_steps: int = 6_000  # optimisation steps at most
+    budget_seconds: float = 1800.0  # safety cap on wall-clock seconds (status "budget")
     clip: float | None = None  # Pascanu's rule: rescale the gradient when its norm exceeds this
     eval_every: int = 50  # steps between evaluations (loss, metric, progress callback)
     record_every: int = 200  # steps between gradient-over-time pictures
@@ -94,7 +98,25 @@ def first_step_flops(config: TrainConfig, seq_len: int, input_size: int) -> floa
     return 3.0 * config.batch_size * per_sequence
 
 
+# What training may hold in memory at once: the fused module keeps every step's gate activations
+# (and autograd their gradients) for the whole batch; past this the run is refused up front.
+MAX_TRAINING_BYTES = 4 * 1024**3
+
+
+def training_bytes(config: TrainConfig, seq_len: int) -> float:
+    """Bytes of float32 activations one step keeps: batch x T x (G gates + h + c) x H, twice."""
+    gates = GATES.get(config.cell, 4)
+    return 2.0 * 4 * config.batch_size * seq_len * (gates + 2) * config.hidden_size
+
+
 def _check_first_step_fits(config: TrainConfig, seq_len: int, input_size: int) -> None:
+    need = training_bytes(config, seq_len)
+    if need > MAX_TRAINING_BYTES:
+        raise RnnvizError(
+            f"One training step of this run (batch_size {config.batch_size} x T {seq_len} x "
+            f"hidden_size {config.hidden_size}) needs about {need / 1024**3:.1f} GB, more than "
+            f"{MAX_TRAINING_BYTES / 1024**3:.0f} GB: lower batch_size, hidden_size or lag."
+        )
     flops = first_step_flops(config, seq_len, input_size)
     seconds = flops / (OPTIMISTIC_FLOPS_PER_THREAD * config.threads)
     if seconds > config.budget_seconds:

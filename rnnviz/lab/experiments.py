@@ -1,6 +1,7 @@
 """The Lab's three experiments, as plain DataFrames.
 
-(a) lag sweep: does each cell solve the task as the lag grows (same budget per run)?
+(a) lag sweep (in `sweeps.py`, re-exported here): the success rate over seeds of each cell as the
+    lag grows, the same step budget per run;
 (b) phase diagram: for an Elman RNN with a scaled orthogonal W_hh, the measured decay rate of
     ||ds_T/ds_t|| (decades per step) against sigma_max(W_hh) and the activation. Pascanu et al. (2013):
     the gradient must vanish when gamma * sigma_max < 1 (gamma = 1 tanh, 1/4 sigmoid).
@@ -10,62 +11,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
 from rnnviz.config import ACTIVATION_GAMMA, UnrollConfig
+from rnnviz.distributed import run_trials
 from rnnviz.errors import RnnvizError
+from rnnviz.lab.sweeps import LAG_SWEEP_COLUMNS, failing_lag, lag_sweep, success_rates
 from rnnviz.lab.train import TrainConfig, TrainResult, train
 from rnnviz.models import build_rnn
 from rnnviz.tables import decay_rate
 from rnnviz.unroll import unroll
-
-SweepCallback = Callable[[int, int, dict], bool]  # (run index, runs, metrics) -> keep going?
-LAG_SWEEP_COLUMNS = ("cell", "lag", "seed", "solved", "metric", "baseline", "steps", "seconds",
-                     "status")  # fmt: skip
-
-
-def lag_sweep(
-    base: TrainConfig,
-    cells: Sequence[str],
-    lags: Sequence[int],
-    seeds: Sequence[int] = (0,),
-    on_run: SweepCallback | None = None,
-) -> pd.DataFrame:
-    """Train every (cell, lag, seed) with `base`'s budget; one row per run. `on_run` False stops."""
-    runs = [(c, lag, s) for c in cells for lag in sorted(lags) for s in seeds]
-    rows = []
-    for index, (cell, lag, seed) in enumerate(runs):
-        result = train(base.replace(cell=cell, lag=int(lag), seed=int(seed)))
-        row = {
-            "cell": cell,
-            "lag": int(lag),
-            "seed": int(seed),
-            "solved": result.solved,
-            "metric": result.final_metric,
-            "baseline": result.spec.baseline,
-            "steps": result.steps,
-            "seconds": result.seconds,
-            "status": result.status,
-        }
-        rows.append(row)
-        if on_run is not None and on_run(index + 1, len(runs), row) is False:
-            break
-    return pd.DataFrame(rows, columns=list(LAG_SWEEP_COLUMNS))
-
-
-def failing_lag(sweep: pd.DataFrame, cell: str) -> int | None:
-    """The smallest lag from which the cell fails at every larger swept lag (None: never fails)."""
-    rate = sweep[sweep["cell"] == cell].groupby("lag")["solved"].mean().sort_index()  # success rate
-    failing = None
-    for lag, success in reversed(list(rate.items())):
-        if success >= 0.5:
-            break
-        failing = int(lag)
-    return failing
 
 
 def phase_diagram(
@@ -75,38 +34,52 @@ def phase_diagram(
     hidden_size: int = 32,
     input_scale: float = 1e-3,
     seed: int = 0,
+    *,
+    cluster: str | None = None,
+    workers: int | None = 0,
 ) -> pd.DataFrame:
     """One row per (activation, sigma_max): measured decay rate of ||ds_T/ds_t|| and Pascanu's.
 
     W_hh is orthogonal times sigma_max (every singular value equals sigma_max), the inputs are small
     and the bias puts the state's fixed point where the activation's slope is largest (0 for tanh,
     0.5 for sigmoid), so the bound (gamma * sigma_max)^(T-t) is tight and the boundary is visible.
+    Each point is one trial of `rnnviz.distributed.run_trials`; they take milliseconds, so they run
+    in this process unless `cluster` or `workers` says otherwise.
     """
     for act in activations:
         if act not in ("tanh", "sigmoid"):
             raise RnnvizError(f"The phase diagram sweeps tanh and sigmoid, got {act!r}.")
+    trials = [{"activation": act, "sigma_max": float(sigma), "seq_len": int(seq_len),
+               "hidden_size": int(hidden_size), "input_scale": float(input_scale),
+               "seed": int(seed)} for act in activations for sigma in sigmas]  # fmt: skip
+    rows = run_trials(phase_trial, trials, cluster=cluster, workers=workers)
+    for row in rows:
+        if row.get("status") == "failed":
+            raise RnnvizError(f"A phase-diagram point failed: {row['error']}")
+    return pd.DataFrame(rows).drop(columns=["trial_seconds"])
+
+
+def phase_trial(trial: dict) -> dict:
+    """One point of the phase diagram (module-level, so a Dask worker can import it)."""
+    act, sigma = trial["activation"], trial["sigma_max"]
+    seq_len, hidden_size, seed = trial["seq_len"], trial["hidden_size"], trial["seed"]
     rng = np.random.default_rng(seed)
-    inputs = input_scale * rng.standard_normal((seq_len, hidden_size))  # (T, D) small x_t
-    rows = []
-    for act in activations:
-        gamma = ACTIVATION_GAMMA[act]
-        for sigma in sigmas:
-            rnn = centred_elman(float(sigma), act, hidden_size, seed)
-            x = inputs.copy()  # (T, D)
-            # s_0 = 0 is not sigmoid's fixed point: x_1 = -b cancels the bias once, so s_1 = 0.5.
-            x[0] -= rnn.bias_hh_l0.detach().numpy()
-            trace = unroll(x, rnn=rnn, activation=act, output_size=1)
-            rate = decay_rate(trace)  # decades per step, < 0: vanishing
-            rows.append({
-                "activation": act,
-                "gamma": gamma,
-                "sigma_max": float(sigma),
-                "sigma_gamma": float(sigma) * gamma,
-                "measured_rate": rate,
-                "pascanu_rate": math.log10(float(sigma) * gamma) if sigma > 0 else -math.inf,
-                "regime": "vanishing" if rate < 0 else "exploding",
-            })  # fmt: skip
-    return pd.DataFrame(rows)
+    x = trial["input_scale"] * rng.standard_normal((seq_len, hidden_size))  # (T, D) small x_t
+    rnn = centred_elman(float(sigma), act, hidden_size, seed)
+    # s_0 = 0 is not sigmoid's fixed point: x_1 = -b cancels the bias once, so s_1 = 0.5.
+    x[0] -= rnn.bias_hh_l0.detach().numpy()
+    trace = unroll(x, rnn=rnn, activation=act, output_size=1)
+    rate = decay_rate(trace)  # decades per step, < 0: vanishing
+    gamma = ACTIVATION_GAMMA[act]
+    return {
+        "activation": act,
+        "gamma": gamma,
+        "sigma_max": float(sigma),
+        "sigma_gamma": float(sigma) * gamma,
+        "measured_rate": rate,
+        "pascanu_rate": math.log10(float(sigma) * gamma) if sigma > 0 else -math.inf,
+        "regime": "vanishing" if rate < 0 else "exploding",
+    }
 
 
 def centred_elman(sigma_max: float, activation: str, hidden_size: int, seed: int) -> torch.nn.RNN:
@@ -141,6 +114,9 @@ def exploding_runs(base: TrainConfig, clip: float = 1.0) -> dict[str, TrainResul
         f"clip at {clip:g}": train(base.replace(clip=clip)),
     }
 
+
+__all__ = ["LAG_SWEEP_COLUMNS", "EXPLODING_DEMO", "exploding_runs", "failing_lag", "lag_sweep",
+           "phase_boundary", "phase_diagram", "phase_trial", "success_rates"]  # fmt: skip
 
 # The exploding-gradient demo: a tanh Elman whose W_hh starts with sigma_max = 3, trained
 # with plain SGD (Adam would rescale the huge gradients and hide the explosion).

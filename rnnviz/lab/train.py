@@ -202,7 +202,9 @@ class Trainer:
         elif self.steps >= self.config.max_steps:
             self._finish("steps", f"Reached max_steps = {self.config.max_steps}.")
         elif self.seconds >= self.config.budget_seconds:
-            self._finish("budget", f"Used the budget of {self.config.budget_seconds:g} s.")
+            self._finish("budget", f"Stopped by the safety cap of {self.config.budget_seconds:g} s "
+                         f"before max_steps = {self.config.max_steps}: this run's outcome depends on "
+                         "the machine's speed. Raise budget_seconds or lower max_steps.")  # fmt: skip
 
     def _finish(self, status: str, message: str) -> None:
         if not self._rows or self._rows[-1]["step"] != self.steps:

@@ -93,10 +93,17 @@ def test_a_run_too_big_for_its_budget_is_refused_before_training(capsys):
     """The estimate counts batch x T x H^2: a budget of 1 s cannot start this step, 1000 s can."""
     from rnnviz.lab.config import TrainConfig
 
-    big = ["--batch-size", "4096", "--hidden-size", "1024", "--lag", "200", "--budget-seconds"]
+    big = ["--batch-size", "256", "--hidden-size", "1024", "--lag", "200", "--budget-seconds"]
     assert main([*big, "1"]) == 2
     assert "lower --batch-size, --hidden-size or lag" in capsys.readouterr().err
-    TrainConfig(batch_size=4096, hidden_size=1024, lag=200, budget_seconds=1000).validate()
+    TrainConfig(batch_size=256, hidden_size=1024, lag=200, budget_seconds=1000).validate()
+
+
+def test_a_run_too_big_for_memory_is_refused_whatever_its_budget(capsys):
+    """batch 4096 x T 200 x H 1024 would hold ~40 GB of activations: refused before anything."""
+    big = ["--batch-size", "4096", "--hidden-size", "1024", "--lag", "200"]
+    assert main([*big, "--budget-seconds", "1000000"]) == 2
+    assert "GB" in capsys.readouterr().err
 
 
 def _unwritable_folder() -> Path:

@@ -16,7 +16,9 @@ from rnnviz.lab.experiments import (
     lag_sweep,
     phase_boundary,
     phase_diagram,
+    success_rates,
 )
+from rnnviz.lab.sweeps import RATE_COLUMNS, rate_sentence
 from rnnviz.lab.train import TrainConfig
 
 # Training tests run on one torch thread (as the server and benchmarks do): faster on 2 cores.
@@ -63,14 +65,39 @@ def test_phase_diagram_refuses_unknown_activations():
 def test_lag_sweep_has_one_row_per_run_and_can_stop():
     base = TrainConfig(task="copy", max_steps=20, eval_every=10, eval_size=64, probe_size=2,
                        hidden_size=8)  # fmt: skip
-    sweep = lag_sweep(base, ["elman", "lstm"], [4, 2])
+    sweep = lag_sweep(base, ["elman", "lstm"], [4, 2], workers=0)
     assert list(sweep.columns) == list(LAG_SWEEP_COLUMNS)
     assert list(zip(sweep["cell"], sweep["lag"], strict=True)) == [
         ("elman", 2), ("elman", 4), ("lstm", 2), ("lstm", 4)
     ]  # fmt: skip
     assert (sweep["steps"] <= 20).all() and (sweep["baseline"] == 1 / 8).all()
-    stopped = lag_sweep(base, ["gru"], [2, 3, 4], on_run=lambda i, n, row: i < 2)
+    stopped = lag_sweep(base, ["gru"], [2, 3, 4], on_run=lambda i, n, row: i < 2, workers=0)
     assert len(stopped) == 2
+
+
+def test_success_rates_count_seeds_per_cell_and_lag():
+    sweep = pd.DataFrame({
+        "cell": ["elman"] * 4 + ["lstm"] * 4,
+        "lag": [10, 10, 100, 100] * 2,
+        "seed": [0, 1] * 4,
+        "solved": [True, False, False, False, True, True, True, False],
+        "status": ["solved", "steps", "steps", "failed", "solved", "solved", "solved", "steps"],
+    })  # fmt: skip
+    rates = success_rates(sweep)
+    assert list(rates.columns) == list(RATE_COLUMNS)
+    assert rates["label"].tolist() == ["1/2", "0/1", "2/2", "1/2"]  # the raised run is not a seed
+    assert rates["failed"].tolist() == [0, 1, 0, 0]
+    assert rate_sentence(rates, {"elman": "Elman"})[0] == (
+        "Elman solves 1/2 at lag 10, 0/1 at lag 100 (1 runs raised an error)"
+    )
+    assert failing_lag(sweep, "elman") == 100 and failing_lag(sweep, "lstm") is None
+
+
+def test_sweep_trials_are_validated_before_any_run():
+    from rnnviz import RnnvizError
+
+    with pytest.raises(RnnvizError, match="lag for adding must be between 2"):
+        lag_sweep(TrainConfig(), ["elman"], [1], workers=0)
 
 
 def test_failing_lag_is_where_the_cell_stops_solving_for_good():

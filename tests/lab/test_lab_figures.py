@@ -12,6 +12,7 @@ from explorer.figures.lab import (
     gradient_picture_figure,
     lag_sweep_figure,
     phase_diagram_figure,
+    success_rate_figure,
     training_curves_figure,
 )
 
@@ -69,6 +70,17 @@ def test_lag_sweep_marks_solved_and_failed_runs():
     assert elman.name == "elman" and list(elman.x) == [10, 50]
     assert list(elman.marker.symbol) == ["circle", "circle-open"]
     assert fig.layout.xaxis.title.text.startswith("lag")
+
+
+def test_success_rates_are_drawn_with_their_counts():
+    rates = pd.DataFrame({"cell": ["elman", "elman", "lstm", "lstm"], "lag": [100, 10] * 2,
+                          "rate": [0.0, 1.0, 1.0, 1.0],
+                          "label": ["0/10", "10/10", "10/10", "10/10"]})  # fmt: skip
+    fig = success_rate_figure(rates)
+    elman, lstm = fig.data
+    assert list(elman.x) == [10, 100] and list(elman.y) == [1.0, 0.0]
+    assert list(elman.text) == ["10/10", "0/10"] and lstm.name == "lstm"
+    assert fig.layout.yaxis.tickformat == ".0%"
 
 
 def test_phase_diagram_has_the_regime_map_and_pascanus_line():

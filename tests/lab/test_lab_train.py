@@ -109,6 +109,30 @@ def test_budget_and_step_limits_end_the_run():
     assert len(tiny.history) >= 1  # scored at the end, even before the first evaluation
 
 
+def test_budget_message_says_the_wall_clock_is_only_a_safety_cap():
+    tiny = train(TrainConfig(task="adding", cell="lstm", lag=20, budget_seconds=0.05, **FAST))
+    assert "safety cap of 0.05 s" in tiny.message and "depends on the machine" in tiny.message
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_the_same_seed_gives_the_same_run_and_another_seed_does_not(cell):
+    config = TrainConfig(task="adding", cell=cell, lag=6, max_steps=60, eval_every=20,
+                         record_every=40, batch_size=16, **FAST)  # fmt: skip
+    first, again = train(config), train(config)
+    numbers = ["step", "loss", "eval_loss", "metric", "grad_norm", "clipped"]
+    assert first.history[numbers].equals(again.history[numbers])  # bit for bit
+    assert first.gradient_picture.equals(again.gradient_picture)
+    other = train(config.replace(seed=1))
+    assert not np.allclose(other.history["metric"], first.history["metric"])
+
+
+def test_the_defaults_are_the_lecture_demo_decided_by_steps():
+    demo = TrainConfig()
+    assert (demo.task, demo.lag, demo.max_steps, demo.hidden_size) == ("adding", 100, 6000, 32)
+    assert (demo.lr, demo.forget_bias, demo.optimizer) == (3e-3, 3.0, "adam")
+    assert demo.budget_seconds >= 600  # a safety cap the demo does not reach on this machine
+
+
 def test_summary_has_what_the_cli_promises():
     result = train(TrainConfig(task="copy", cell="lstm", lag=3, max_steps=30, **FAST))
     summary = result.summary()
