@@ -13,7 +13,9 @@ import streamlit as st
 
 from explorer.app import url_state
 from explorer.app.url_state import Param
+from rnnviz import zoo
 from rnnviz.config import ACTIVATIONS, CELLS, DEFAULT_MAX_TOKENS, INITS, PATTERNS, TOKENIZERS
+from rnnviz.zoo.bridge import model_config
 
 # Dashboard caps: far below the engine's (1024 units, 8 layers) so a slider never freezes a lecture.
 # The engine itself accepts more from Python; docs/notes/app.md says so.
@@ -44,8 +46,18 @@ OWN_MODEL_KEYS = {
     "bidir": "bidirectional",
 }
 
+# The Weights control: torch's random initialisation, a trained zoo model by name, or the model
+# uploaded in this session (offered only while there is one).
+RANDOM = "random"
+OWN = "own"
+ZOO_MODELS = zoo.names()
+WEIGHTS = (RANDOM, *ZOO_MODELS, OWN)
+# Sidebar keys a zoo model decides (key -> UnrollConfig field); shown in the disabled controls.
+ZOO_KEYS = {**OWN_MODEL_KEYS, "tok": "tokenize", "pattern": "pattern"}
+
 # Each control's URL parameter. The key is also the widget key and the st.session_state key.
 SIDEBAR_PARAMS: tuple[Param, ...] = (
+    url_state.choice("weights", RANDOM, WEIGHTS),
     url_state.text("text", DEFAULT_TEXT, MAX_TEXT_CHARS),
     url_state.choice("tok", "word", TOKENIZERS),
     url_state.choice("cell", "elman", CELLS),
@@ -73,6 +85,7 @@ class Settings:
     large_font: bool = False
     own_model: str | None = None  # the uploaded file's name when "Your own model" is in use
     notes: list[str] = field(default_factory=list)  # why a control was adjusted
+    model: str | None = None  # the zoo model's name (also config["model"]) when one is chosen
 
     @property
     def key(self) -> tuple:
@@ -80,7 +93,27 @@ class Settings:
         return (tuple(sorted(self.config.items())), self.text, self.own_model)
 
     def with_config(self, **changes) -> Settings:
-        return Settings({**self.config, **changes}, self.text, self.large_font, self.own_model)
+        return Settings(
+            {**self.config, **changes}, self.text, self.large_font, self.own_model, [], self.model
+        )
+
+
+def zoo_config(name: str, seed: int = 0) -> dict:
+    """The engine config a zoo model implies (its cell, sizes, tokenizer, transducer pattern),
+    plus "model": its name, a plain value that tells explorer.app.data to unroll with model=."""
+    _, config = model_config(name, {"seed": seed, "max_tokens": MAX_TOKENS}, None, False)
+    return {**config.to_dict(), "model": name}
+
+
+def zoo_summary(name: str) -> str:
+    """One line on a zoo model for the sidebar and captions (our text: names are ours)."""
+    spec = zoo.load(name).spec
+    cell = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}[spec.cell]
+    if spec.kind == "tagger":
+        what = "bidirectional tagger (O PER LOC) reading words"
+    else:
+        what = "character language model (predicts the next character)"
+    return f"{name}: a trained {cell} {what}, H={spec.hidden_size}, D={spec.input_size}"
 
 
 def apply_preset_text() -> None:
@@ -115,23 +148,74 @@ def render_sidebar(folded: bool = False) -> Settings:
     if pending is not None:
         reset_to_defaults(keep=("big",))
         st.session_state.update(pending)
-    own = st.session_state.get("own_model")
+    _follow_upload()
+    weights = st.session_state["weights"]
+    own = st.session_state.get("own_model") if weights == OWN else None
+    model = weights if weights in ZOO_MODELS else None
     if own is not None:
         # Show the file's cell and sizes in the (disabled) controls; set before the widgets exist.
         for key, field_name in OWN_MODEL_KEYS.items():
             st.session_state[key] = own["config"][field_name]
+    if model is not None:
+        implied = zoo_config(model)
+        for key, field_name in ZOO_KEYS.items():
+            st.session_state[key] = implied[field_name]
+        st.session_state["init"] = "default"
     with st.sidebar:
         st.toggle("Lecture mode: projector-sized type", key="big")
         box = st.expander("Explorer settings (this page has its own)") if folded else st.container()
         with box:
-            _sentence_controls()
-            _cell_controls(own)
-            _init_controls(own)
-            _task_controls()
-    return _settings_from_state(own)
+            _weights_control(own, model)
+            _sentence_controls(fixed=model is not None)
+            _cell_controls(own, model)
+            _init_controls(own, model)
+            _task_controls(fixed=model is not None)
+    return _settings_from_state(own, model)
 
 
-def _sentence_controls() -> None:
+def _follow_upload() -> None:
+    """A newly uploaded (or Lab-trained) model becomes the one in use; once it is forgotten, the
+    pages go back to random weights. Runs before the Weights widget exists."""
+    own = st.session_state.get("own_model")
+    seen = st.session_state.get("_own_followed")
+    if own is not None and own["digest"] != seen:
+        st.session_state["_own_followed"] = own["digest"]
+        st.session_state["weights"] = OWN
+    if st.session_state.get("weights") == OWN and own is None:
+        if "weights" in st.query_params and seen is None:
+            url_state.note(
+                "URL parameter `weights` asks for an uploaded model, but this session has "
+                "none; using random weights."
+            )
+        st.session_state["weights"] = RANDOM
+        st.session_state.pop("_own_followed", None)
+
+
+def _weights_control(own: dict | None, model: str | None) -> None:
+    options = [RANDOM, *ZOO_MODELS] + ([OWN] if st.session_state.get("own_model") else [])
+    st.subheader("Weights")
+    st.selectbox(
+        "Weights",
+        options,
+        key="weights",
+        format_func=_weights_label,
+        label_visibility="collapsed",
+        help="Random initialisation (set below), a small model trained in this repository "
+        "(docs/zoo.md), or the model you uploaded on 'Your own model'.",
+    )
+    if model is not None:
+        st.info(f"Using {zoo_summary(model)}. Cell, sizes and tokenizer come from the model.")
+
+
+def _weights_label(value: str) -> str:
+    if value == RANDOM:
+        return "random initialisation"
+    if value == OWN:
+        return "your uploaded model"
+    return f"trained: {value}"
+
+
+def _sentence_controls(fixed: bool = False) -> None:
     # Plain Unicode, not $math$: the sidebar is on every page, and KaTeX (its script and fonts)
     # would then load before any page's first chart, even the landing page's.
     st.subheader("Input x₁ … x_T")
@@ -149,20 +233,20 @@ def _sentence_controls() -> None:
         height=80,
         help=f"Any text; split into word or character tokens. At most {MAX_TOKENS:,} tokens.",
     )
-    st.radio("Tokenize", TOKENIZERS, key="tok", horizontal=True)
+    st.radio("Tokenize", TOKENIZERS, key="tok", horizontal=True, disabled=fixed)
 
 
-def _cell_controls(own: dict | None) -> None:
+def _cell_controls(own: dict | None, model: str | None) -> None:
     st.subheader("Cell R")
     if own is not None:
         st.info(f"Using your model: {own['summary']}. Cell and sizes come from the file.")
-    fixed = own is not None
+    fixed = own is not None or model is not None
     st.selectbox("Cell", CELLS, key="cell", disabled=fixed, format_func=_cell_label)
     st.selectbox(
         "Activation (Elman)",
         ACTIVATIONS,
         key="act",
-        disabled=st.session_state["cell"] != "elman",
+        disabled=st.session_state["cell"] != "elman" or model is not None,
         help="nn.RNN files do not record their nonlinearity: pick the one it was trained with.",
     )
     st.number_input("Hidden size H", 1, MAX_HIDDEN, step=1, key="hidden", disabled=fixed)
@@ -171,9 +255,9 @@ def _cell_controls(own: dict | None) -> None:
     st.checkbox("Bidirectional", key="bidir", disabled=fixed)
 
 
-def _init_controls(own: dict | None) -> None:
-    st.subheader("Weights")
-    fixed = own is not None
+def _init_controls(own: dict | None, model: str | None) -> None:
+    st.subheader("Initialisation")
+    fixed = own is not None or model is not None
     st.selectbox("Init", INITS, key="init", disabled=fixed)
     st.selectbox("Rescale W_hh by", SCALINGS, key="scale_by", disabled=fixed)
     st.number_input("Scale value", 0.0, 100.0, step=0.1, key="scale", disabled=fixed)
@@ -189,16 +273,16 @@ def _init_controls(own: dict | None) -> None:
     st.number_input("Seed", 0, MAX_SEED, step=1, key="seed")
 
 
-def _task_controls() -> None:
+def _task_controls(fixed: bool = False) -> None:
     st.subheader("Pattern")
-    st.selectbox("Pattern", PATTERNS, key="pattern")
+    st.selectbox("Pattern", PATTERNS, key="pattern", disabled=fixed)
 
 
 def _cell_label(cell: str) -> str:
     return {"elman": "Elman (simple RNN)", "lstm": "LSTM", "gru": "GRU"}[cell]
 
 
-def _settings_from_state(own: dict | None) -> Settings:
+def _settings_from_state(own: dict | None, model: str | None) -> Settings:
     """Turn widget values into a valid engine config, noting each adjustment it needed."""
     s = st.session_state
     notes: list[str] = []
@@ -233,7 +317,12 @@ def _settings_from_state(own: dict | None) -> Settings:
         # The file's weights are used as they are: no init, rescaling or bias override.
         config.update(own["config"], init="default", init_scale=1.0, spectral_radius=None)
         config.update(sigma_max=None, forget_bias=None)
-    return Settings(config, s["text"], bool(s["big"]), own["name"] if own else None, notes)
+    if model is not None:
+        # The model's config as the engine implies it; only the seed and token cap are ours.
+        config = zoo_config(model, int(s["seed"]))
+        notes = []
+    own_name = own["name"] if own else None
+    return Settings(config, s["text"], bool(s["big"]), own_name, notes, model)
 
 
 def publish(settings: Settings) -> None:

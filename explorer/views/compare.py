@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer.app import charts, data, exports, fold, messages, page, url_state
-from explorer.app.controls import MAX_TOKENS, Settings
+from explorer.app.controls import MAX_TOKENS, ZOO_MODELS, Settings, zoo_config
 from explorer.figures.compare import compare_figure
 from explorer.figures.gradients import decay_slope, rate_in_words
 from explorer.figures.states import state_heatmap_figure
@@ -27,7 +27,10 @@ CELL_NAMES = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}
 
 def cell_config(settings: Settings, cell: str, forget_bias: float | None = None) -> dict:
     """The sidebar config with another cell; settings that only fit one cell are dropped, and the
-    LSTM gets Compare's own forget-gate bias."""
+    LSTM gets Compare's own forget-gate bias. With a zoo model: that family's model of this cell
+    (tagger-elman / -lstm / -gru), trained weights throughout."""
+    if settings.model is not None:
+        return zoo_config(family_model(settings.model, cell), settings.config["seed"])
     config = {**settings.config, "cell": cell}
     config["forget_bias"] = forget_bias if cell == "lstm" else None
     if cell != "elman" and config["init"] == "identity":
@@ -37,8 +40,17 @@ def cell_config(settings: Settings, cell: str, forget_bias: float | None = None)
     return config
 
 
-def cell_label(cell: str, forget_bias: float | None) -> str:
+def family_model(name: str, cell: str) -> str:
+    """The zoo model of the same family as `name` (taggers, char LMs) with this cell."""
+    family = name.rsplit("-", 1)[0]
+    sibling = f"{family}-{cell}"
+    return sibling if sibling in ZOO_MODELS else name
+
+
+def cell_label(cell: str, forget_bias: float | None, model: str | None = None) -> str:
     """The panel's name; the LSTM's says its forget-gate bias (the picture must state it)."""
+    if model is not None:
+        return family_model(model, cell)
     if cell != "lstm":
         return CELL_NAMES[cell]
     bias = "torch default" if forget_bias is None else f"{forget_bias:g}"
@@ -51,6 +63,11 @@ def view(settings: Settings, prefix: str = "") -> None:
         st.info(
             "Compare runs three cells with random weights of your model's sizes: your file holds "
             "one cell only."
+        )
+    if settings.model:
+        st.info(
+            f"Compare runs the three trained models of {settings.model}'s family side by side "
+            "(Elman, LSTM, GRU), each with its own trained weights."
         )
     _linked(settings, prefix)
 
@@ -68,6 +85,7 @@ def _linked(settings: Settings, prefix: str) -> None:
         step=0.5,
         key=prefix + "cfbias",
         placeholder="torch default",
+        disabled=settings.model is not None,  # a trained LSTM's forget bias is its own
         help="Compare's own setting (the sidebar's is for the other pages). 3 is the usual recipe;"
         " clear it for torch's default (forget gates near 0.5).",
     )
@@ -80,7 +98,7 @@ def _linked(settings: Settings, prefix: str) -> None:
         )
         if trace is None:
             return
-        name = cell_label(cell, bias)
+        name = cell_label(cell, bias, settings.model)
         names[cell] = name
         flows[name] = trace.gradient_flow
         frame = messages.guarded(

@@ -36,8 +36,9 @@ def reach(settings: Settings, key: str, forget_bias: float = COMPARE_FORGET_BIAS
         )
         if trace is None:
             return None
-        rows[cell_label(cell, forget_bias)], measure = reach_values(trace)
-    title = f"Gradient reaching each word: log10 {measure} (LSTM: forget-gate bias {forget_bias:g})"
+        rows[cell_label(cell, forget_bias, settings.model)], measure = reach_values(trace)
+    which = "trained weights" if settings.model else f"LSTM: forget-gate bias {forget_bias:g}"
+    title = f"Gradient reaching each word: log10 {measure} ({which})"
     fig = reach_figure(rows, measure=measure, title=title, large_font=settings.large_font)
     charts.show(fig, key=key)
     return fig
