@@ -14,6 +14,7 @@ from explorer.figures.states import (
     outputs_heatmap_figure,
     state_heatmap_figure,
 )
+from explorer.views.unit_finder import unit_finder
 
 DIRECTIONS = ("forward", "backward")
 PARAMS = (
@@ -22,6 +23,7 @@ PARAMS = (
     url_state.choice("dir", "forward", DIRECTIONS),
     url_state.flag("probs", False),
 )
+# The unit finder's widgets are session state only: a regex is user text, kept out of the URL.
 
 
 def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
@@ -33,6 +35,7 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
         return
     layer, direction, t = _pickers(trace, prefix)
     figures = _heatmaps(settings, trace, states, gates, outputs, layer, direction, t, prefix)
+    figures |= unit_finder(trace, layer, direction, prefix)
     if not prefix:
         exports.panel(
             "states",
@@ -76,6 +79,7 @@ def _heatmaps(
     """Draw every heatmap of this layer/direction; return them by name for the exports."""
     big = settings.large_font
     where = {"layer": layer, "direction": direction, "selected_t": t, "large_font": big}
+    where["predictions"] = trace.predictions  # tags / next characters under the words
     figures = {}
     parts = ("h", "c") if trace.c is not None else ("h",)
     columns = st.columns(len(parts))
@@ -88,7 +92,11 @@ def _heatmaps(
         charts.show(figures["Gates"], key=prefix + "gates")
     st.toggle("Outputs as probabilities (softmax over classes)", key=prefix + "probs")
     figures["Outputs"] = outputs_heatmap_figure(
-        outputs, selected_t=t, probabilities=st.session_state[prefix + "probs"], large_font=big
+        outputs,
+        selected_t=t,
+        probabilities=st.session_state[prefix + "probs"],
+        large_font=big,
+        predictions=trace.predictions,
     )
     charts.show(figures["Outputs"], key=prefix + "outputs")
     return figures
