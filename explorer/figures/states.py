@@ -21,9 +21,8 @@ from explorer.figures.notation import math_html
 from explorer.figures.style import (
     DIVERGING_SCALE,
     UNIT_SCALE,
-    escape,
     merge,
-    step_label,
+    tagged_label,
     themed,
 )
 
@@ -44,19 +43,6 @@ GATE_TITLES = {
     }.items()
 }
 GATE_ORDER = ("i", "f", "g", "o", "r", "z", "n")
-
-
-# Whitespace a character model predicts, made visible under the token.
-VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
-
-
-def tagged_label(t: int, token: object, predictions: Sequence[str] | None) -> str:
-    """'t:token', and under it the prediction at t when there are predictions (escaped)."""
-    label = step_label(t, token)
-    if predictions is None or not 1 <= t <= len(predictions):
-        return label
-    predicted = str(predictions[t - 1])
-    return f"{label}<br>{escape(VISIBLE.get(predicted, predicted))}"
 
 
 def axis_title(predictions: Sequence[str] | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import math
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -258,6 +259,20 @@ def escape(text: object) -> str:
 def step_label(t: int, token: object) -> str:
     """The x-axis label of one time step, e.g. '3:in' (escaped)."""
     return f"{int(t)}:{escape(token)}"
+
+
+# Whitespace a character model predicts, made visible under the token.
+VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+
+
+def tagged_label(t: int, token: object, predictions: Sequence[str] | None = None) -> str:
+    """'t:token', and under it a trained model's prediction at t (trace.predictions: a tag or the
+    predicted next character) when there are predictions; both lines escaped."""
+    label = step_label(t, token)
+    if predictions is None or not 1 <= t <= len(predictions):
+        return label
+    predicted = str(predictions[t - 1])
+    return f"{label}<br>{escape(VISIBLE.get(predicted, predicted))}"
 
 
 def exact(value: float) -> str:

@@ -13,8 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from explorer.figures import build
-from explorer.figures.states import axis_title, symmetric_range, tagged_label
-from explorer.figures.style import DIVERGING_SCALE, UNIT_SCALE, escape, themed
+from explorer.figures.states import axis_title, symmetric_range
+from explorer.figures.style import DIVERGING_SCALE, UNIT_SCALE, escape, tagged_label, themed
 
 MAX_COLUMNS = 2_000
 

@@ -49,6 +49,7 @@ def _figures(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
         selected_t=t,
         show_bound=st.session_state[prefix + "bound"],
         large_font=big,
+        predictions=trace.predictions,
     )
     charts.show(fold.fit(flow_fig, big), key=prefix + "flow")
     _readout(settings, trace)

@@ -77,7 +77,9 @@ def view(settings: Settings, prefix: str = "") -> None:
     graph_fig = pattern_figure(graph, pattern=pattern, large_font=big, show_params=False)
     charts.show(fold.fit(graph_fig, big), key=prefix + "pattern-graph")
     st.caption(f"Loss: {trace.loss_name} = {trace.loss:.4g}")
-    flow_fig = gradient_flow_figure(trace.gradient_flow, large_font=big)
+    flow_fig = gradient_flow_figure(
+        trace.gradient_flow, large_font=big, predictions=trace.predictions
+    )
     charts.show(flow_fig, key=prefix + "pattern-flow")
     overview = None if settings.model else _loss_overview(chosen)
     if overview is not None:

@@ -23,6 +23,8 @@ INPUT_MEASURE = "‖∂L/∂<b>x</b><sub>t</sub>‖"  # the lecture's notation, 
 def reach_values(trace: rnnviz.Trace) -> tuple[pd.DataFrame, str]:
     """(frame with t, token, log10; the measure's name)."""
     frame = tables.saliency_frame(trace)[["t", "token", "log10_grad_input"]]
+    if trace.predictions is not None:  # a trained model: its tag under each word
+        frame = frame.assign(prediction=list(trace.predictions))
     return frame.rename(columns={"log10_grad_input": "log10"}), INPUT_MEASURE
 
 
