@@ -129,8 +129,11 @@ def apply_preset_text() -> None:
 def reset_to_defaults(keep: tuple[str, ...] = ()) -> None:
     """Put every sidebar control back to its default (used by lecture steps before a preset)."""
     for param in SIDEBAR_PARAMS:
-        if param.key not in keep:
-            st.session_state[param.key] = param.default
+        if param.key in keep:
+            continue
+        if param.key == "weights" and st.session_state.get("weights") == OWN:
+            continue  # an uploaded model stays in use until it is forgotten or Weights changes
+        st.session_state[param.key] = param.default
 
 
 def request_preset(values: dict) -> None:

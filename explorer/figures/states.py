@@ -21,6 +21,7 @@ from explorer.figures.notation import math_html
 from explorer.figures.style import (
     DIVERGING_SCALE,
     UNIT_SCALE,
+    escape,
     merge,
     tagged_label,
     themed,
@@ -130,6 +131,14 @@ def _units_axis(n_units: int, title: str = "unit") -> dict:
     axis = {"title": {"text": title}, "autorange": "reversed"}
     if n_units <= 32:
         axis["dtick"] = 1 if n_units <= 16 else 4
+    return axis
+
+
+def _class_axis(n_classes: int, classes: Sequence[str] | None) -> dict:
+    """The outputs' y axis: class numbers, or a trained model's class names (tags) when given."""
+    axis = _units_axis(n_classes, title="class")
+    if classes is not None and len(classes) == n_classes:
+        axis.update(tickvals=list(range(n_classes)), ticktext=[escape(c) for c in classes])
     return axis
 
 
@@ -285,6 +294,7 @@ def outputs_heatmap_figure(
     max_columns: int = MAX_COLUMNS,
     large_font: bool = False,
     predictions: Sequence[str] | None = None,
+    classes: Sequence[str] | None = None,
 ) -> go.Figure:
     """Outputs y_t = O(s_t) per class and token: logits (symmetric scale) or softmax probabilities."""
     if outputs.empty:
@@ -301,7 +311,7 @@ def outputs_heatmap_figure(
     trace = _heatmap(z, labels, name=math_html("y_t"), colorbar={"title": {"text": what}}, **style)
     layout = {
         "shapes": _highlight(ts, selected_t),
-        "yaxis": _units_axis(z.shape[0], title="class"),
+        "yaxis": _class_axis(z.shape[0], classes),
         "xaxis": {"title": {"text": axis_title(predictions)}, "type": "category"},
     }
     note = _decimation_note(stride, len(ts), outputs["t"].nunique())

@@ -84,7 +84,8 @@ def _readout(settings: Settings, trace: rnnviz.Trace) -> None:
             + "**  \n"
             + messages.plain(decay_readout(flow, direction=direction))
         )
-    if trace.config.cell == "lstm" and trace.config.forget_bias is None and not settings.own_model:
+    trained = settings.own_model or settings.model  # a trained LSTM's forget bias is its own
+    if trace.config.cell == "lstm" and trace.config.forget_bias is None and not trained:
         st.caption(
             "This LSTM has torch's default forget-gate bias (forget gates near 0.5), so its cell "
             "path fades too. Set *Forget-gate bias (LSTM)* to 3 in the sidebar and the curve "

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz
+import rnnviz.zoo
 from explorer.app import charts, data, exports, page, url_state
 from explorer.app.controls import MAX_LAYERS, MAX_TOKENS, Settings
 from explorer.figures.states import (
@@ -17,6 +18,7 @@ from explorer.figures.states import (
 from explorer.views.unit_finder import unit_finder
 
 DIRECTIONS = ("forward", "backward")
+MAX_CLASS_NAMES = 20
 PARAMS = (
     url_state.integer("t", 0, 0, MAX_TOKENS),  # 0 = the last step, T
     url_state.integer("layer", 1, 1, MAX_LAYERS),
@@ -97,9 +99,18 @@ def _heatmaps(
         probabilities=st.session_state[prefix + "probs"],
         large_font=big,
         predictions=trace.predictions,
+        classes=_class_names(settings),
     )
     charts.show(figures["Outputs"], key=prefix + "outputs")
     return figures
+
+
+def _class_names(settings: Settings) -> tuple[str, ...] | None:
+    """A tagger's classes (O, PER, LOC) name the outputs' rows; 97 characters would not fit."""
+    if settings.model is None:
+        return None
+    labels = rnnviz.zoo.load(settings.model).labels
+    return labels if len(labels) <= MAX_CLASS_NAMES else None
 
 
 def _selected_step(seq_len: int, prefix: str) -> int:
