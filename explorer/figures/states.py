@@ -138,7 +138,8 @@ def _class_axis(n_classes: int, classes: Sequence[str] | None) -> dict:
     """The outputs' y axis: class numbers, or a trained model's class names (tags) when given."""
     axis = _units_axis(n_classes, title="class")
     if classes is not None and len(classes) == n_classes:
-        axis.update(tickvals=list(range(n_classes)), ticktext=[escape(c) for c in classes])
+        axis.update(tickmode="array", tickvals=list(range(n_classes)))
+        axis["ticktext"] = [escape(c) for c in classes]
     return axis
 
 
