@@ -252,8 +252,9 @@ def _at_least(holder, key: str, size: int) -> None:
 
 
 def escape(text: object) -> str:
-    """User text as inert text: Plotly renders hover and tick text as a subset of HTML."""
-    return html.escape(str(text), quote=True)
+    """User text as inert text: Plotly renders hover and tick text as a subset of HTML.
+    Plotly decodes numeric entities but not &quot;, so a double quote is written as &#34;."""
+    return html.escape(str(text), quote=True).replace("&quot;", "&#34;")
 
 
 def step_label(t: int, token: object) -> str:

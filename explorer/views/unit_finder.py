@@ -55,8 +55,10 @@ def unit_finder(trace: rnnviz.Trace, layer: int, direction: str, prefix: str = "
     )
     chosen = st.session_state[choice_key]
     middle.text_input(
-        "Regex (a token is on when a character of it is inside a match)",
+        "Regex",
         key=regex_key,
+        help="A Python regular expression: a token is on when a character of it is inside a "
+        "match (words are joined by spaces).",
         placeholder=r"e.g. [A-Z]\w+ or \(",
         disabled=chosen != REGEX,
     )
