@@ -27,6 +27,7 @@ from explorer.figures.style import (
     DIRECTION_TITLES,
     GREEN,
     GREY,
+    STACKED_TICKS,
     VERMILLION,
     escape,
     plain_number,
@@ -147,7 +148,8 @@ def gradient_flow_figure(
         ticks, labels = step_ticks(rows["t"].to_list(), tokens)
         if predictions is not None:
             tick_tokens = dict(zip(rows["t"].to_list(), rows.get("token", rows["t"]), strict=True))
-            labels = [tagged_label(t, tick_tokens[t], predictions) for t in ticks]
+            stacked = len(ticks) <= STACKED_TICKS
+            labels = [tagged_label(t, tick_tokens[t], predictions, stacked) for t in ticks]
         layout[grid.axis_key(row, 1, "x")].update(tickvals=ticks, ticktext=labels)
     layout["shapes"] = shapes + selected_step_shapes(selected_t, grid, traces)
     layout[grid.axis_key(len(directions), 1, "x")]["title"] = {"text": "time step t"}

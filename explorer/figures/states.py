@@ -20,6 +20,7 @@ from explorer.figures import build
 from explorer.figures.notation import math_html
 from explorer.figures.style import (
     DIVERGING_SCALE,
+    STACKED_TICKS,
     UNIT_SCALE,
     escape,
     merge,
@@ -72,8 +73,9 @@ def _grid(
     _, first = np.unique(t, return_index=True)  # the first row of each kept step
     tokens = frame["token"].to_numpy()[rows][first]
     ts = [int(step) for step in kept]
+    stacked = len(ts) <= STACKED_TICKS
     labels = [
-        tagged_label(step, token, predictions) for step, token in zip(ts, tokens, strict=True)
+        tagged_label(step, tok, predictions, stacked) for step, tok in zip(ts, tokens, strict=True)
     ]
     return grid, labels, ts, stride
 

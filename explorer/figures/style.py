@@ -266,14 +266,21 @@ def step_label(t: int, token: object) -> str:
 VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
 
 
-def tagged_label(t: int, token: object, predictions: Sequence[str] | None = None) -> str:
+def tagged_label(
+    t: int, token: object, predictions: Sequence[str] | None = None, stacked: bool = True
+) -> str:
     """'t:token', and under it a trained model's prediction at t (trace.predictions: a tag or the
-    predicted next character) when there are predictions; both lines escaped."""
+    predicted next character) when there are predictions; both parts escaped. stacked=False puts
+    it on the same line ('t:token → TAG'): many columns get rotated ticks, where two lines collide."""
     label = step_label(t, token)
     if predictions is None or not 1 <= t <= len(predictions):
         return label
     predicted = str(predictions[t - 1])
-    return f"{label}<br>{escape(VISIBLE.get(predicted, predicted))}"
+    return label + ("<br>" if stacked else " → ") + escape(VISIBLE.get(predicted, predicted))
+
+
+# Up to this many columns a tick's prediction goes under its word; past it, on the same line.
+STACKED_TICKS = 12
 
 
 def exact(value: float) -> str:

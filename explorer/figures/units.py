@@ -14,7 +14,14 @@ import plotly.graph_objects as go
 
 from explorer.figures import build
 from explorer.figures.states import axis_title, symmetric_range
-from explorer.figures.style import DIVERGING_SCALE, UNIT_SCALE, escape, tagged_label, themed
+from explorer.figures.style import (
+    DIVERGING_SCALE,
+    STACKED_TICKS,
+    UNIT_SCALE,
+    escape,
+    tagged_label,
+    themed,
+)
 
 MAX_COLUMNS = 2_000
 
@@ -39,7 +46,8 @@ def unit_finder_figure(
     steps = activations.shape[0]
     stride = max(1, int(np.ceil(steps / max_columns)))
     kept = np.arange(0, steps, stride)
-    labels = [tagged_label(int(i) + 1, tokens[i], predictions) for i in kept]
+    stacked = len(kept) <= STACKED_TICKS
+    labels = [tagged_label(int(i) + 1, tokens[i], predictions, stacked) for i in kept]
     grid = build.subplot_grid(
         2, 1, shared_xaxes=True, vertical_spacing=0.04, row_heights=(0.82, 0.18)
     )
