@@ -90,7 +90,7 @@ def _linked(settings: Settings, prefix: str) -> None:
         " clear it for torch's default (forget gates near 0.5).",
     )
     bias = st.session_state[prefix + "cfbias"]
-    flows, states, names = {}, {}, {}
+    flows, states, names, predictions = {}, {}, {}, {}
     for cell in CELLS:
         config = cell_config(settings, cell, bias)
         trace = data.load_trace(
@@ -107,6 +107,7 @@ def _linked(settings: Settings, prefix: str) -> None:
         if frame is None:
             return
         states[name] = frame
+        predictions[name] = trace.predictions  # a trained model's tags, under its own panel
     seq_len = trace.seq_len
     if not 1 <= (st.session_state.get(key) or 0) <= seq_len:
         st.session_state[key] = seq_len
@@ -120,13 +121,13 @@ def _linked(settings: Settings, prefix: str) -> None:
     charts.show(fold.fit(flow_fig, big), key=prefix + "compare")
     rates = [rate_in_words(name, decay_slope(flow, "forward")) for name, flow in flows.items()]
     st.markdown("  \n".join(messages.plain(rate) for rate in rates))
-    figures = {"Gradient flow": flow_fig, **_heatmaps(states, t, big, prefix)}
+    figures = {"Gradient flow": flow_fig, **_heatmaps(states, t, big, prefix, predictions)}
     if not prefix:
         exports.panel("compare", frames=_flows_table(flows), figures=figures)
         url_state.sync(PARAMS, defaults={"t": seq_len})
 
 
-def _heatmaps(states: dict, t: int, big: bool, prefix: str) -> dict:
+def _heatmaps(states: dict, t: int, big: bool, prefix: str, predictions: dict) -> dict:
     # One colour range for all three: h_t is in [-1, 1] for these cells' tanh outputs, but a
     # relu Elman can exceed it, so the range is the largest |h| over the three.
     hs = {name: frame[frame["part"] == "h"] for name, frame in states.items()}
@@ -142,6 +143,7 @@ def _heatmaps(states: dict, t: int, big: bool, prefix: str) -> dict:
                 selected_t=t,
                 zrange=(-top, top),
                 large_font=big,
+                predictions=predictions.get(name),
             )
             fig.update_layout(title_text=f"{name}: h_t (layer 1)")
             charts.show(fig, key=f"{prefix}h-{name.split()[0]}")

@@ -78,6 +78,7 @@ def test_compare_runs_the_three_models_of_the_family():
         assert any(t.startswith(name) for t in titles), titles
     assert any("trained models" in i for i in texts(at, "info"))
     assert at.number_input(key="cfbias").disabled
+    assert heatmap_titled(at, "tagger-lstm")["data"][0]["x"] == TAGGED
     elman = heatmap_titled(at, "tagger-elman")["data"][0]["z"]
     expected = rnnviz.unroll(SENTENCE, model="tagger-elman").h[:, 0, 0, :].T
     np.testing.assert_allclose(np.asarray(elman), expected, rtol=1e-9, atol=1e-12)
