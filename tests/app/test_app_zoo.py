@@ -213,3 +213,21 @@ def test_an_upload_is_one_of_the_weights_and_a_zoo_model_can_replace_it():
     assert_clean(at)
     assert at.sidebar.selectbox(key="cell").value == "gru"
     assert heatmaps(at)[0]["x"][0] == "1:John"  # an uploaded RNN has no head: no predictions
+
+
+def test_the_reach_picture_writes_each_models_tags_under_its_words():
+    at = open_app("start", query={"weights": "tagger-lstm"})
+    assert_clean(at)
+    reach = heatmap_titled(at, "Gradient reaching each word")
+    assert reach["data"][0]["y"] == ["tagger-elman", "tagger-lstm", "tagger-gru"]
+    lstm_row = reach["data"][0]["text"][1]
+    assert lstm_row == [label.split(":", 1)[1] for label in TAGGED]
+    assert "trained weights" in reach["layout"]["title"]["text"]
+
+
+def test_patterns_shows_the_models_own_pattern_only():
+    at = open_app("patterns", query={"weights": "tagger-gru"})
+    assert_clean(at)
+    assert at.segmented_control(key="pview").value == "transducer"
+    assert at.segmented_control(key="pview").disabled and at.toggle(key="pbidir").disabled
+    assert any("trained as a transducer" in i for i in texts(at, "info"))
