@@ -13,9 +13,16 @@ import streamlit as st
 
 from explorer.app import url_state
 from explorer.app.url_state import Param
-from rnnviz import zoo
+from explorer.app.weights import (
+    OWN,
+    RANDOM,
+    WEIGHTS,
+    ZOO_MODELS,
+    follow_upload,
+    weights_control,
+    zoo_config,
+)
 from rnnviz.config import ACTIVATIONS, CELLS, DEFAULT_MAX_TOKENS, INITS, PATTERNS, TOKENIZERS
-from rnnviz.zoo.bridge import model_config
 
 # Dashboard caps: far below the engine's (1024 units, 8 layers) so a slider never freezes a lecture.
 # The engine itself accepts more from Python; docs/notes/app.md says so.
@@ -46,12 +53,6 @@ OWN_MODEL_KEYS = {
     "bidir": "bidirectional",
 }
 
-# The Weights control: torch's random initialisation, a trained zoo model by name, or the model
-# uploaded in this session (offered only while there is one).
-RANDOM = "random"
-OWN = "own"
-ZOO_MODELS = zoo.names()
-WEIGHTS = (RANDOM, *ZOO_MODELS, OWN)
 # Sidebar keys a zoo model decides (key -> UnrollConfig field); shown in the disabled controls.
 ZOO_KEYS = {**OWN_MODEL_KEYS, "tok": "tokenize", "pattern": "pattern"}
 
@@ -98,24 +99,6 @@ class Settings:
         )
 
 
-def zoo_config(name: str, seed: int = 0) -> dict:
-    """The engine config a zoo model implies (its cell, sizes, tokenizer, transducer pattern),
-    plus "model": its name, a plain value that tells explorer.app.data to unroll with model=."""
-    _, config = model_config(name, {"seed": seed, "max_tokens": MAX_TOKENS}, None, False)
-    return {**config.to_dict(), "model": name}
-
-
-def zoo_summary(name: str) -> str:
-    """One line on a zoo model for the sidebar and captions (our text: names are ours)."""
-    spec = zoo.load(name).spec
-    cell = {"elman": "Elman", "lstm": "LSTM", "gru": "GRU"}[spec.cell]
-    if spec.kind == "tagger":
-        what = "bidirectional tagger (O PER LOC) reading words"
-    else:
-        what = "character language model (predicts the next character)"
-    return f"{name}: a trained {cell} {what}, H={spec.hidden_size}, D={spec.input_size}"
-
-
 def apply_preset_text() -> None:
     """on_change of the preset picker: put the preset sentence into the text box."""
     choice = st.session_state.get("preset")
@@ -151,7 +134,7 @@ def render_sidebar(folded: bool = False) -> Settings:
     if pending is not None:
         reset_to_defaults(keep=("big",))
         st.session_state.update(pending)
-    _follow_upload()
+    follow_upload()
     weights = st.session_state["weights"]
     own = st.session_state.get("own_model") if weights == OWN else None
     model = weights if weights in ZOO_MODELS else None
@@ -160,7 +143,7 @@ def render_sidebar(folded: bool = False) -> Settings:
         for key, field_name in OWN_MODEL_KEYS.items():
             st.session_state[key] = own["config"][field_name]
     if model is not None:
-        implied = zoo_config(model)
+        implied = zoo_config(model, MAX_TOKENS)
         for key, field_name in ZOO_KEYS.items():
             st.session_state[key] = implied[field_name]
         st.session_state["init"] = "default"
@@ -168,54 +151,12 @@ def render_sidebar(folded: bool = False) -> Settings:
         st.toggle("Lecture mode: projector-sized type", key="big")
         box = st.expander("Explorer settings (this page has its own)") if folded else st.container()
         with box:
-            _weights_control(own, model)
+            weights_control(model)
             _sentence_controls(fixed=model is not None)
             _cell_controls(own, model)
             _init_controls(own, model)
             _task_controls(fixed=model is not None)
     return _settings_from_state(own, model)
-
-
-def _follow_upload() -> None:
-    """A newly uploaded (or Lab-trained) model becomes the one in use; once it is forgotten, the
-    pages go back to random weights. Runs before the Weights widget exists."""
-    own = st.session_state.get("own_model")
-    seen = st.session_state.get("_own_followed")
-    if own is not None and own["digest"] != seen:
-        st.session_state["_own_followed"] = own["digest"]
-        st.session_state["weights"] = OWN
-    if st.session_state.get("weights") == OWN and own is None:
-        if "weights" in st.query_params and seen is None:
-            url_state.note(
-                "URL parameter `weights` asks for an uploaded model, but this session has "
-                "none; using random weights."
-            )
-        st.session_state["weights"] = RANDOM
-        st.session_state.pop("_own_followed", None)
-
-
-def _weights_control(own: dict | None, model: str | None) -> None:
-    options = [RANDOM, *ZOO_MODELS] + ([OWN] if st.session_state.get("own_model") else [])
-    st.subheader("Weights")
-    st.selectbox(
-        "Weights",
-        options,
-        key="weights",
-        format_func=_weights_label,
-        label_visibility="collapsed",
-        help="Random initialisation (set below), a small model trained in this repository "
-        "(docs/zoo.md), or the model you uploaded on 'Your own model'.",
-    )
-    if model is not None:
-        st.info(f"Using {zoo_summary(model)}. Cell, sizes and tokenizer come from the model.")
-
-
-def _weights_label(value: str) -> str:
-    if value == RANDOM:
-        return "random initialisation"
-    if value == OWN:
-        return "your uploaded model"
-    return f"trained: {value}"
 
 
 def _sentence_controls(fixed: bool = False) -> None:
@@ -322,7 +263,7 @@ def _settings_from_state(own: dict | None, model: str | None) -> Settings:
         config.update(sigma_max=None, forget_bias=None)
     if model is not None:
         # The model's config as the engine implies it; only the seed and token cap are ours.
-        config = zoo_config(model, int(s["seed"]))
+        config = zoo_config(model, MAX_TOKENS, int(s["seed"]))
         notes = []
     own_name = own["name"] if own else None
     return Settings(config, s["text"], bool(s["big"]), own_name, notes, model)

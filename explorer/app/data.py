@@ -25,7 +25,7 @@ import streamlit as st
 
 import rnnviz
 import rnnviz.graph
-from explorer.app import budget, controls, messages
+from explorer.app import budget, messages, weights
 from explorer.app.controls import MAX_TOKENS, Settings
 from rnnviz import tables
 
@@ -94,7 +94,7 @@ def trace_for(config: dict, text: str, *, random_weights: bool = False) -> rnnvi
 
 def own_model() -> dict | None:
     """The uploaded model's record when the Weights control says to use it, else None."""
-    if st.session_state.get("weights") != controls.OWN:
+    if st.session_state.get("weights") != weights.OWN:
         return None
     return st.session_state.get("own_model")
 

@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 
 from explorer.app import charts, data, exports, fold, messages, page, url_state
-from explorer.app.controls import MAX_TOKENS, ZOO_MODELS, Settings, zoo_config
+from explorer.app.controls import MAX_TOKENS, Settings
+from explorer.app.weights import ZOO_MODELS, zoo_config
 from explorer.figures.compare import compare_figure
 from explorer.figures.gradients import decay_slope, rate_in_words
 from explorer.figures.states import state_heatmap_figure
@@ -30,7 +31,11 @@ def cell_config(settings: Settings, cell: str, forget_bias: float | None = None)
     LSTM gets Compare's own forget-gate bias. With a zoo model: that family's model of this cell
     (tagger-elman / -lstm / -gru), trained weights throughout."""
     if settings.model is not None:
-        return zoo_config(family_model(settings.model, cell), settings.config["seed"])
+        return zoo_config(
+            family_model(settings.model, cell),
+            settings.config["max_tokens"],
+            settings.config["seed"],
+        )
     config = {**settings.config, "cell": cell}
     config["forget_bias"] = forget_bias if cell == "lstm" else None
     if cell != "elman" and config["init"] == "identity":
