@@ -13,6 +13,15 @@ import streamlit as st
 
 from explorer.app import url_state
 from explorer.app.url_state import Param
+from explorer.app.weights import (
+    OWN,
+    RANDOM,
+    WEIGHTS,
+    ZOO_MODELS,
+    follow_upload,
+    weights_control,
+    zoo_config,
+)
 from rnnviz.config import ACTIVATIONS, CELLS, DEFAULT_MAX_TOKENS, INITS, PATTERNS, TOKENIZERS
 
 # Dashboard caps: far below the engine's (1024 units, 8 layers) so a slider never freezes a lecture.
@@ -44,8 +53,12 @@ OWN_MODEL_KEYS = {
     "bidir": "bidirectional",
 }
 
+# Sidebar keys a zoo model decides (key -> UnrollConfig field); shown in the disabled controls.
+ZOO_KEYS = {**OWN_MODEL_KEYS, "tok": "tokenize", "pattern": "pattern"}
+
 # Each control's URL parameter. The key is also the widget key and the st.session_state key.
 SIDEBAR_PARAMS: tuple[Param, ...] = (
+    url_state.choice("weights", RANDOM, WEIGHTS),
     url_state.text("text", DEFAULT_TEXT, MAX_TEXT_CHARS),
     url_state.choice("tok", "word", TOKENIZERS),
     url_state.choice("cell", "elman", CELLS),
@@ -73,6 +86,7 @@ class Settings:
     large_font: bool = False
     own_model: str | None = None  # the uploaded file's name when "Your own model" is in use
     notes: list[str] = field(default_factory=list)  # why a control was adjusted
+    model: str | None = None  # the zoo model's name (also config["model"]) when one is chosen
 
     @property
     def key(self) -> tuple:
@@ -80,7 +94,9 @@ class Settings:
         return (tuple(sorted(self.config.items())), self.text, self.own_model)
 
     def with_config(self, **changes) -> Settings:
-        return Settings({**self.config, **changes}, self.text, self.large_font, self.own_model)
+        return Settings(
+            {**self.config, **changes}, self.text, self.large_font, self.own_model, [], self.model
+        )
 
 
 def apply_preset_text() -> None:
@@ -96,8 +112,11 @@ def apply_preset_text() -> None:
 def reset_to_defaults(keep: tuple[str, ...] = ()) -> None:
     """Put every sidebar control back to its default (used by lecture steps before a preset)."""
     for param in SIDEBAR_PARAMS:
-        if param.key not in keep:
-            st.session_state[param.key] = param.default
+        if param.key in keep:
+            continue
+        if param.key == "weights" and st.session_state.get("weights") == OWN:
+            continue  # an uploaded model stays in use until it is forgotten or Weights changes
+        st.session_state[param.key] = param.default
 
 
 def request_preset(values: dict) -> None:
@@ -115,23 +134,32 @@ def render_sidebar(folded: bool = False) -> Settings:
     if pending is not None:
         reset_to_defaults(keep=("big",))
         st.session_state.update(pending)
-    own = st.session_state.get("own_model")
+    follow_upload()
+    weights = st.session_state["weights"]
+    own = st.session_state.get("own_model") if weights == OWN else None
+    model = weights if weights in ZOO_MODELS else None
     if own is not None:
         # Show the file's cell and sizes in the (disabled) controls; set before the widgets exist.
         for key, field_name in OWN_MODEL_KEYS.items():
             st.session_state[key] = own["config"][field_name]
+    if model is not None:
+        implied = zoo_config(model, MAX_TOKENS)
+        for key, field_name in ZOO_KEYS.items():
+            st.session_state[key] = implied[field_name]
+        st.session_state["init"] = "default"
     with st.sidebar:
         st.toggle("Lecture mode: projector-sized type", key="big")
         box = st.expander("Explorer settings (this page has its own)") if folded else st.container()
         with box:
-            _sentence_controls()
-            _cell_controls(own)
-            _init_controls(own)
-            _task_controls()
-    return _settings_from_state(own)
+            weights_control(model)
+            _sentence_controls(fixed=model is not None)
+            _cell_controls(own, model)
+            _init_controls(own, model)
+            _task_controls(fixed=model is not None)
+    return _settings_from_state(own, model)
 
 
-def _sentence_controls() -> None:
+def _sentence_controls(fixed: bool = False) -> None:
     # Plain Unicode, not $math$: the sidebar is on every page, and KaTeX (its script and fonts)
     # would then load before any page's first chart, even the landing page's.
     st.subheader("Input x₁ … x_T")
@@ -149,20 +177,20 @@ def _sentence_controls() -> None:
         height=80,
         help=f"Any text; split into word or character tokens. At most {MAX_TOKENS:,} tokens.",
     )
-    st.radio("Tokenize", TOKENIZERS, key="tok", horizontal=True)
+    st.radio("Tokenize", TOKENIZERS, key="tok", horizontal=True, disabled=fixed)
 
 
-def _cell_controls(own: dict | None) -> None:
+def _cell_controls(own: dict | None, model: str | None) -> None:
     st.subheader("Cell R")
     if own is not None:
         st.info(f"Using your model: {own['summary']}. Cell and sizes come from the file.")
-    fixed = own is not None
+    fixed = own is not None or model is not None
     st.selectbox("Cell", CELLS, key="cell", disabled=fixed, format_func=_cell_label)
     st.selectbox(
         "Activation (Elman)",
         ACTIVATIONS,
         key="act",
-        disabled=st.session_state["cell"] != "elman",
+        disabled=st.session_state["cell"] != "elman" or model is not None,
         help="nn.RNN files do not record their nonlinearity: pick the one it was trained with.",
     )
     st.number_input("Hidden size H", 1, MAX_HIDDEN, step=1, key="hidden", disabled=fixed)
@@ -171,9 +199,9 @@ def _cell_controls(own: dict | None) -> None:
     st.checkbox("Bidirectional", key="bidir", disabled=fixed)
 
 
-def _init_controls(own: dict | None) -> None:
-    st.subheader("Weights")
-    fixed = own is not None
+def _init_controls(own: dict | None, model: str | None) -> None:
+    st.subheader("Initialisation")
+    fixed = own is not None or model is not None
     st.selectbox("Init", INITS, key="init", disabled=fixed)
     st.selectbox("Rescale W_hh by", SCALINGS, key="scale_by", disabled=fixed)
     st.number_input("Scale value", 0.0, 100.0, step=0.1, key="scale", disabled=fixed)
@@ -189,16 +217,16 @@ def _init_controls(own: dict | None) -> None:
     st.number_input("Seed", 0, MAX_SEED, step=1, key="seed")
 
 
-def _task_controls() -> None:
+def _task_controls(fixed: bool = False) -> None:
     st.subheader("Pattern")
-    st.selectbox("Pattern", PATTERNS, key="pattern")
+    st.selectbox("Pattern", PATTERNS, key="pattern", disabled=fixed)
 
 
 def _cell_label(cell: str) -> str:
     return {"elman": "Elman (simple RNN)", "lstm": "LSTM", "gru": "GRU"}[cell]
 
 
-def _settings_from_state(own: dict | None) -> Settings:
+def _settings_from_state(own: dict | None, model: str | None) -> Settings:
     """Turn widget values into a valid engine config, noting each adjustment it needed."""
     s = st.session_state
     notes: list[str] = []
@@ -233,7 +261,12 @@ def _settings_from_state(own: dict | None) -> Settings:
         # The file's weights are used as they are: no init, rescaling or bias override.
         config.update(own["config"], init="default", init_scale=1.0, spectral_radius=None)
         config.update(sigma_max=None, forget_bias=None)
-    return Settings(config, s["text"], bool(s["big"]), own["name"] if own else None, notes)
+    if model is not None:
+        # The model's config as the engine implies it; only the seed and token cap are ours.
+        config = zoo_config(model, MAX_TOKENS, int(s["seed"]))
+        notes = []
+    own_name = own["name"] if own else None
+    return Settings(config, s["text"], bool(s["big"]), own_name, notes, model)
 
 
 def publish(settings: Settings) -> None:

@@ -7,7 +7,9 @@ time budget, run `rnnviz.unroll` once per plain-value key and keep the result.
 Traces and graphs are kept with st.cache_resource: st.cache_data would unpickle a fresh copy (the
 arrays, the torch module, every node's attributes) on every rerun, and nothing mutates them (a
 Trace is a frozen dataclass; pages and figures only read). The tidy tables go through
-st.cache_data. A model the user uploaded is never put in these shared caches: everything derived
+st.cache_data. A zoo model (config["model"], its name: a plain value) is
+shared like random weights: it is the package's, the same for everyone. A model the user uploaded
+is never put in these shared caches: everything derived
 from it lives in that session's st.session_state only (see `_session_memo`).
 """
 
@@ -23,7 +25,7 @@ import streamlit as st
 
 import rnnviz
 import rnnviz.graph
-from explorer.app import budget, messages
+from explorer.app import budget, messages, weights
 from explorer.app.controls import MAX_TOKENS, Settings
 from rnnviz import tables
 
@@ -59,6 +61,11 @@ def _unroll(config: dict, text: str, state_dict=None) -> rnnviz.Trace:
     """Run the engine; a NumericalWarning is kept in trace.warnings (shown by the page)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rnnviz.NumericalWarning)
+        if config.get("model") is not None:
+            # The model fixes everything else (the sidebar only shows its values).
+            return rnnviz.unroll(
+                text, model=config["model"], seed=config["seed"], max_tokens=config["max_tokens"]
+            )
         if state_dict is None:
             return rnnviz.unroll(text, config=rnnviz.UnrollConfig(**config).validate())
         fields = {k: v for k, v in config.items() if k not in _INFERRED}
@@ -79,10 +86,17 @@ def trace_for(config: dict, text: str, *, random_weights: bool = False) -> rnnvi
     random_weights=True ignores an uploaded model (Compare runs all three cells)."""
     budget.check(config, text)  # before any work: a sidebar setting must not stall the server
     key = tuple(sorted(config.items()))
-    own = st.session_state.get("own_model")
-    if own is None or random_weights:
+    own = own_model()
+    if own is None or random_weights or config.get("model") is not None:
         return shared_trace(key, text)
     return _session_memo(("trace", key, text), lambda: _unroll(dict(key), text, own["state_dict"]))
+
+
+def own_model() -> dict | None:
+    """The uploaded model's record when the Weights control says to use it, else None."""
+    if st.session_state.get("weights") != weights.OWN:
+        return None
+    return st.session_state.get("own_model")
 
 
 def _session_memo(key: tuple, compute):
@@ -114,7 +128,7 @@ FRAMES = {
 def frame(kind: str, config: dict, text: str, *, random_weights: bool = False) -> pd.DataFrame:
     """One tidy table (states, gates, outputs, singular_values) of the trace for config + text."""
     key = tuple(sorted(config.items()))
-    if st.session_state.get("own_model") is None or random_weights:
+    if own_model() is None or random_weights or config.get("model") is not None:
         return _shared_frame(kind, key, text)
     return _session_memo(("frame", kind, key, text), lambda: FRAMES[kind](trace_for(config, text)))
 
@@ -127,7 +141,7 @@ def _shared_frame(kind: str, config_key: ConfigKey, text: str) -> pd.DataFrame:
 def graph(config: dict, text: str, level: str, rolled: bool) -> nx.DiGraph:
     """The unrolled (or rolled) computation graph at "cell" or "op" level."""
     key = tuple(sorted(config.items()))
-    if st.session_state.get("own_model") is None:
+    if own_model() is None or config.get("model") is not None:
         return _shared_graph(key, text, level, rolled)
     return _session_memo(
         ("graph", key, text, level, rolled),

@@ -57,7 +57,8 @@ TOPICS: tuple[Topic, ...] = (
     Topic(
         "Bidirectional RNNs",
         "unroll",
-        {"bidir": True, "pattern": "transducer", "lec_level": "cell", "lec_t": 0},
+        # The trained bidirectional tagger: PER O O LOC LOC LOC under the words.
+        {"weights": "tagger-lstm", "lec_level": "cell", "lec_t": 0},
     ),
     Topic(
         "The Elman RNN", "unroll", {"cell": "elman", "act": "tanh", "lec_level": "op", "lec_t": 0}

@@ -55,7 +55,7 @@ def show_trace_warnings(trace: rnnviz.Trace) -> None:
     """NaN/inf or overflow in a run: say so, and what to do about it."""
     for text in trace.warnings:
         # The engine's message names the step and the fix; the sidebar is where to apply it.
-        warning(f"{text} (Sidebar: lower the scale value under Weights.)")
+        warning(f"{text} (Sidebar: lower the scale value under Initialisation.)")
 
 
 def show_url_notes() -> None:

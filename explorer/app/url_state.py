@@ -166,6 +166,11 @@ def check_unknown(known_keys: set[str]) -> None:
         del st.query_params[key]
 
 
+def note(message: str) -> None:
+    """A notice shown at the top of the page (e.g. a URL value that cannot apply here)."""
+    _note(message)
+
+
 def _note(message: str) -> None:
     notes = st.session_state.setdefault(WARNINGS_KEY, [])
     if message not in notes:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -26,9 +27,11 @@ from explorer.figures.style import (
     DIRECTION_TITLES,
     GREEN,
     GREY,
+    STACKED_TICKS,
     VERMILLION,
     escape,
     plain_number,
+    tagged_label,
     themed,
 )
 from rnnviz.decay import decay_slope
@@ -93,8 +96,10 @@ def gradient_flow_figure(
     show_bound: bool = True,
     large_font: bool = False,
     height: int | None = None,
+    predictions: Sequence[str] | None = None,
 ) -> go.Figure:
-    """log10 ‖∂L/∂s_t‖ and log10 ‖∂s_T/∂s_t‖ against t, one row per direction, theory overlaid."""
+    """log10 ‖∂L/∂s_t‖ and log10 ‖∂s_T/∂s_t‖ against t, one row per direction, theory overlaid.
+    predictions: a trained model's tag / next character per token, written under the tick words."""
     directions = directions_in(flow)
     titles = [DIRECTION_TITLES.get(d, d) for d in directions] if len(directions) > 1 else None
     grid = build.subplot_grid(
@@ -143,6 +148,10 @@ def gradient_flow_figure(
         shapes.append(build.hline(0, {"color": "#999999", "width": 1, "dash": "dot"}, axes))
         layout[grid.axis_key(row, 1, "y")]["title"] = {"text": "log10 of norm (decades)"}
         ticks, labels = step_ticks(rows["t"].to_list(), tokens)
+        if predictions is not None:
+            tick_tokens = dict(zip(rows["t"].to_list(), rows.get("token", rows["t"]), strict=True))
+            stacked = len(ticks) <= STACKED_TICKS
+            labels = [tagged_label(t, tick_tokens[t], predictions, stacked) for t in ticks]
         layout[grid.axis_key(row, 1, "x")].update(tickvals=ticks, ticktext=labels)
     layout["shapes"] = shapes + selected_step_shapes(selected_t, grid, traces)
     layout[grid.axis_key(len(directions), 1, "x")]["title"] = {"text": "time step t"}

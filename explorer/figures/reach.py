@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from explorer.figures import build
-from explorer.figures.style import GRADIENT_SCALE, escape, themed
+from explorer.figures.style import GRADIENT_SCALE, VISIBLE, escape, themed
 
 MAX_WORDS = 40  # more columns than this and the words no longer fit as text in their cells
 SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -48,10 +48,17 @@ def reach_figure(
     words = [[""] * len(columns) for _ in names]
     for i, name in enumerate(names):
         frame = rows[name]
-        for t, token, value in zip(frame["t"], frame["token"], frame["log10"], strict=True):
+        # A trained model's tag / next character (column "prediction") goes under its word.
+        tags = frame["prediction"] if "prediction" in frame else [None] * len(frame)
+        for t, token, value, tag in zip(
+            frame["t"], frame["token"], frame["log10"], tags, strict=True
+        ):
             if first <= int(t) <= last:
                 z[i, int(t) - first] = float(value)
-                words[i][int(t) - first] = escape(token)
+                word = escape(token)
+                words[i][int(t) - first] = (
+                    word if tag is None else f"{word}<br>{escape(VISIBLE.get(tag, tag))}"
+                )
     finite = z[np.isfinite(z)]
     low = math.floor(finite.min()) if finite.size else -1
     high = math.ceil(finite.max()) if finite.size else 0

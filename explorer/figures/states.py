@@ -3,9 +3,14 @@
 Input frames are rnnviz.tables' tidy tables (t, token, ..., unit, value). Tokens run along x as
 't:token'; colour scales are fixed (symmetric for signed values) so colours compare across steps.
 Past `max_columns` steps the heatmap keeps every k-th step and says so in the title.
+With `predictions` (a trained model's tag or predicted next character per token, trace.predictions)
+each label gets a second line, 't:token<br>TAG'; both lines are escaped (they are user text / model
+output, never HTML).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,7 +18,15 @@ import plotly.graph_objects as go
 
 from explorer.figures import build
 from explorer.figures.notation import math_html
-from explorer.figures.style import DIVERGING_SCALE, UNIT_SCALE, merge, step_label, themed
+from explorer.figures.style import (
+    DIVERGING_SCALE,
+    STACKED_TICKS,
+    UNIT_SCALE,
+    escape,
+    merge,
+    tagged_label,
+    themed,
+)
 
 MAX_COLUMNS = 2_000
 # Gates squashed by a sigmoid live in [0, 1]; the candidate gates (LSTM g, GRU n) use tanh.
@@ -34,7 +47,13 @@ GATE_TITLES = {
 GATE_ORDER = ("i", "f", "g", "o", "r", "z", "n")
 
 
-def _grid(frame: pd.DataFrame, max_columns: int) -> tuple[np.ndarray, list[str], list[int], int]:
+def axis_title(predictions: Sequence[str] | None) -> str:
+    return "time step t : token" + (" / prediction" if predictions is not None else "")
+
+
+def _grid(
+    frame: pd.DataFrame, max_columns: int, predictions: Sequence[str] | None = None
+) -> tuple[np.ndarray, list[str], list[int], int]:
     """(units × steps) values, 't:token' labels, the t of each column, and the column stride.
 
     Steps are thinned before the grid is filled, so a 10,000-step frame only places the kept
@@ -54,7 +73,10 @@ def _grid(frame: pd.DataFrame, max_columns: int) -> tuple[np.ndarray, list[str],
     _, first = np.unique(t, return_index=True)  # the first row of each kept step
     tokens = frame["token"].to_numpy()[rows][first]
     ts = [int(step) for step in kept]
-    labels = [step_label(step, token) for step, token in zip(ts, tokens, strict=True)]
+    stacked = len(ts) <= STACKED_TICKS
+    labels = [
+        tagged_label(step, tok, predictions, stacked) for step, tok in zip(ts, tokens, strict=True)
+    ]
     return grid, labels, ts, stride
 
 
@@ -114,6 +136,15 @@ def _units_axis(n_units: int, title: str = "unit") -> dict:
     return axis
 
 
+def _class_axis(n_classes: int, classes: Sequence[str] | None) -> dict:
+    """The outputs' y axis: class numbers, or a trained model's class names (tags) when given."""
+    axis = _units_axis(n_classes, title="class")
+    if classes is not None and len(classes) == n_classes:
+        axis.update(tickmode="array", tickvals=list(range(n_classes)))
+        axis["ticktext"] = [escape(c) for c in classes]
+    return axis
+
+
 def _first_layer(frame: pd.DataFrame) -> int:
     """The lowest layer number in the frame (rnnviz counts layers from 1)."""
     return int(frame["layer"].min()) if not frame.empty else 1
@@ -149,6 +180,7 @@ def state_heatmap_figure(
     zrange: tuple[float, float] | None = None,
     max_columns: int = MAX_COLUMNS,
     large_font: bool = False,
+    predictions: Sequence[str] | None = None,
 ) -> go.Figure:
     """Units × tokens heatmap of one state part (h or c) of one layer and direction."""
     layer = _first_layer(states) if layer is None else layer
@@ -157,7 +189,7 @@ def state_heatmap_figure(
     ]
     if rows.empty:
         return _empty_figure(_missing(states, f"{part} values", layer, direction), large_font)
-    z, labels, ts, stride = _grid(rows, max_columns)
+    z, labels, ts, stride = _grid(rows, max_columns, predictions)
     zmin, zmax = zrange if zrange is not None else symmetric_range(rows["value"].to_numpy(float))
     name = math_html(f"{part}_t")  # part is the engine's h / c / s, never user text
     trace = _heatmap(
@@ -173,7 +205,7 @@ def state_heatmap_figure(
     layout = {
         "shapes": _highlight(ts, selected_t),
         "yaxis": _units_axis(z.shape[0]),
-        "xaxis": {"title": {"text": "time step t : token"}, "type": "category"},
+        "xaxis": {"title": {"text": axis_title(predictions)}, "type": "category"},
     }
     where = f"layer {layer}, {direction}"
     note = _decimation_note(stride, len(ts), rows["t"].nunique())
@@ -194,6 +226,7 @@ def gate_heatmaps_figure(
     selected_t: int | None = None,
     max_columns: int = MAX_COLUMNS,
     large_font: bool = False,
+    predictions: Sequence[str] | None = None,
 ) -> go.Figure:
     """One heatmap per gate, sigmoid gates on [0, 1] (Viridis), tanh candidates on [-1, 1] (RdBu)."""
     layer = _first_layer(gates) if layer is None else layer
@@ -212,7 +245,7 @@ def gate_heatmaps_figure(
     layout = grid.layout([GATE_TITLES.get(g, g) for g in names])
     traces, shapes, note = [], [], ""
     for row, gate in enumerate(names, start=1):
-        z, labels, ts, stride = _grid(_select(rows, gate=gate), max_columns)
+        z, labels, ts, stride = _grid(_select(rows, gate=gate), max_columns, predictions)
         note = _decimation_note(stride, len(ts), rows["t"].nunique())
         axis = "coloraxis2" if gate in TANH_GATES else "coloraxis"
         traces.append({**_heatmap(z, labels, name=gate, coloraxis=axis), **grid.axes(row, 1)})
@@ -220,7 +253,7 @@ def gate_heatmaps_figure(
         merge(layout[grid.axis_key(row, 1, "y")], _units_axis(z.shape[0]))
     for row in range(1, len(names) + 1):
         layout[grid.axis_key(row, 1, "x")]["type"] = "category"
-    layout[grid.axis_key(len(names), 1, "x")]["title"] = {"text": "time step t : token"}
+    layout[grid.axis_key(len(names), 1, "x")]["title"] = {"text": axis_title(predictions)}
     has_tanh = any(g in TANH_GATES for g in names)
     layout["coloraxis"] = {
         "colorscale": build.colorscale(UNIT_SCALE),
@@ -263,11 +296,13 @@ def outputs_heatmap_figure(
     probabilities: bool = False,
     max_columns: int = MAX_COLUMNS,
     large_font: bool = False,
+    predictions: Sequence[str] | None = None,
+    classes: Sequence[str] | None = None,
 ) -> go.Figure:
     """Outputs y_t = O(s_t) per class and token: logits (symmetric scale) or softmax probabilities."""
     if outputs.empty:
         return _empty_figure("This trace has no outputs.", large_font)
-    z, labels, ts, stride = _grid(outputs, max_columns)
+    z, labels, ts, stride = _grid(outputs, max_columns, predictions)
     if probabilities:
         shifted = np.exp(z - np.nanmax(z, axis=0, keepdims=True))
         z = shifted / shifted.sum(axis=0, keepdims=True)
@@ -279,8 +314,8 @@ def outputs_heatmap_figure(
     trace = _heatmap(z, labels, name=math_html("y_t"), colorbar={"title": {"text": what}}, **style)
     layout = {
         "shapes": _highlight(ts, selected_t),
-        "yaxis": _units_axis(z.shape[0], title="class"),
-        "xaxis": {"title": {"text": "time step t : token"}, "type": "category"},
+        "yaxis": _class_axis(z.shape[0], classes),
+        "xaxis": {"title": {"text": axis_title(predictions)}, "type": "category"},
     }
     note = _decimation_note(stride, len(ts), outputs["t"].nunique())
     themed(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import html
 import math
+from collections.abc import Sequence
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -251,13 +252,35 @@ def _at_least(holder, key: str, size: int) -> None:
 
 
 def escape(text: object) -> str:
-    """User text as inert text: Plotly renders hover and tick text as a subset of HTML."""
-    return html.escape(str(text), quote=True)
+    """User text as inert text: Plotly renders hover and tick text as a subset of HTML.
+    Plotly decodes numeric entities but not &quot;, so a double quote is written as &#34;."""
+    return html.escape(str(text), quote=True).replace("&quot;", "&#34;")
 
 
 def step_label(t: int, token: object) -> str:
     """The x-axis label of one time step, e.g. '3:in' (escaped)."""
     return f"{int(t)}:{escape(token)}"
+
+
+# Whitespace a character model predicts, made visible under the token.
+VISIBLE = {" ": "␣", "\n": "⏎", "\t": "⇥", "\r": "␍"}
+
+
+def tagged_label(
+    t: int, token: object, predictions: Sequence[str] | None = None, stacked: bool = True
+) -> str:
+    """'t:token', and under it a trained model's prediction at t (trace.predictions: a tag or the
+    predicted next character) when there are predictions; both parts escaped. stacked=False puts
+    it on the same line ('t:token → TAG'): many columns get rotated ticks, where two lines collide."""
+    label = step_label(t, token)
+    if predictions is None or not 1 <= t <= len(predictions):
+        return label
+    predicted = str(predictions[t - 1])
+    return label + ("<br>" if stacked else " → ") + escape(VISIBLE.get(predicted, predicted))
+
+
+# Up to this many columns a tick's prediction goes under its word; past it, on the same line.
+STACKED_TICKS = 12
 
 
 def exact(value: float) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer.app import controls, data, guidance, url_state
+from explorer.app import charts, controls, data, guidance, url_state
 from explorer.app.lecture import EXPERIMENTS, TOPICS, apply_topic, try_experiment
+from explorer.figures.states import state_heatmap_figure
 from explorer.views import compare, gradients, patterns, states, unroll
 from explorer.views.reach import reach
 
@@ -105,3 +106,24 @@ def _show_view(name: str, settings: controls.Settings) -> None:
     {"unroll": unroll.view, "states": states.view, "gradients": gradients.view}[name](
         settings, trace, prefix=PREFIX
     )
+    if name == "unroll" and trace.predictions is not None:
+        _tagged_states(settings, trace)
+
+
+def _tagged_states(settings: controls.Settings, trace) -> None:
+    """A trained model's h_t in both directions, its tags under the words (topic 4's tagger)."""
+    frame = data.load_frame("states", settings)
+    if frame is None:
+        return
+    directions = ("forward", "backward")[: trace.num_directions]
+    for column, direction in zip(st.columns(len(directions)), directions, strict=True):
+        with column:
+            fig = state_heatmap_figure(
+                frame,
+                part="h",
+                layer=1,
+                direction=direction,
+                large_font=settings.large_font,
+                predictions=trace.predictions,
+            )
+            charts.show(fig, key=f"lec-tagged-{direction}")

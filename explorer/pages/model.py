@@ -26,7 +26,14 @@ def render() -> None:
     if own is None:
         st.caption("No model uploaded: the pages use random weights set in the sidebar.")
         return
-    st.success(f"In use: {own['summary']}", icon=":material/check_circle:")
+    if st.session_state.get("weights") == "own":
+        st.success(f"In use: {own['summary']}", icon=":material/check_circle:")
+    else:  # the sidebar's Weights control chose random or a trained model instead
+        st.info(
+            f"Uploaded, not in use: {own['summary']}. Choose 'your uploaded model' under Weights "
+            "in the sidebar to use it again.",
+            icon=":material/info:",
+        )
     st.text(f"File: {own['name']}")
     st.button("Forget my model (back to random weights)", on_click=forget, key="forget")
 

@@ -49,6 +49,7 @@ def _figures(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
         selected_t=t,
         show_bound=st.session_state[prefix + "bound"],
         large_font=big,
+        predictions=trace.predictions,
     )
     charts.show(fold.fit(flow_fig, big), key=prefix + "flow")
     _readout(settings, trace)
@@ -83,7 +84,8 @@ def _readout(settings: Settings, trace: rnnviz.Trace) -> None:
             + "**  \n"
             + messages.plain(decay_readout(flow, direction=direction))
         )
-    if trace.config.cell == "lstm" and trace.config.forget_bias is None and not settings.own_model:
+    trained = settings.own_model or settings.model  # a trained LSTM's forget bias is its own
+    if trace.config.cell == "lstm" and trace.config.forget_bias is None and not trained:
         st.caption(
             "This LSTM has torch's default forget-gate bias (forget gates near 0.5), so its cell "
             "path fades too. Set *Forget-gate bias (LSTM)* to 3 in the sidebar and the curve "

@@ -30,6 +30,16 @@ def view(settings: Settings, prefix: str = "") -> None:
     # Start from the sidebar's pattern and direction setting.
     st.session_state.setdefault(prefix + "pview", settings.config["pattern"])
     st.session_state.setdefault(prefix + "pbidir", settings.config["bidirectional"])
+    if settings.model:
+        # A trained model is one pattern (a transducer) with its own direction: show that one.
+        st.session_state[prefix + "pview"] = settings.config["pattern"]
+        st.session_state[prefix + "pbidir"] = settings.config["bidirectional"]
+        st.info(
+            f"{settings.model} was trained as a {settings.config['pattern']}: the other patterns "
+            "need other heads and targets, so this page shows its own (pick random weights in "
+            "the sidebar to compare all four)."
+        )
+    fixed = bool(settings.own_model) or settings.model is not None
     left, right = st.columns([5.6, 1.0], vertical_alignment="center")
     left.segmented_control(
         "Pattern",
@@ -38,15 +48,16 @@ def view(settings: Settings, prefix: str = "") -> None:
         format_func=PATTERN_LABELS.get,
         required=True,
         label_visibility="collapsed",
+        disabled=settings.model is not None,
     )
     right.toggle(
         "Bidir.",  # bidirectional; short: the four patterns need the row at projector size
         key=prefix + "pbidir",
-        disabled=bool(settings.own_model),
+        disabled=fixed,
     )
     pattern = st.session_state[prefix + "pview"]
     changes = {"pattern": pattern}
-    if not settings.own_model:
+    if not fixed:
         changes["bidirectional"] = st.session_state[prefix + "pbidir"]
     chosen = settings.with_config(**changes)
     trace = data.load_trace(chosen)
@@ -66,9 +77,11 @@ def view(settings: Settings, prefix: str = "") -> None:
     graph_fig = pattern_figure(graph, pattern=pattern, large_font=big, show_params=False)
     charts.show(fold.fit(graph_fig, big), key=prefix + "pattern-graph")
     st.caption(f"Loss: {trace.loss_name} = {trace.loss:.4g}")
-    flow_fig = gradient_flow_figure(trace.gradient_flow, large_font=big)
+    flow_fig = gradient_flow_figure(
+        trace.gradient_flow, large_font=big, predictions=trace.predictions
+    )
     charts.show(flow_fig, key=prefix + "pattern-flow")
-    overview = _loss_overview(chosen)
+    overview = None if settings.model else _loss_overview(chosen)
     if overview is not None:
         st.subheader("Where each pattern attaches its loss (loss at step t)")
         st.dataframe(overview, hide_index=True)

@@ -23,6 +23,8 @@ INPUT_MEASURE = "‖∂L/∂<b>x</b><sub>t</sub>‖"  # the lecture's notation, 
 def reach_values(trace: rnnviz.Trace) -> tuple[pd.DataFrame, str]:
     """(frame with t, token, log10; the measure's name)."""
     frame = tables.saliency_frame(trace)[["t", "token", "log10_grad_input"]]
+    if trace.predictions is not None:  # a trained model: its tag under each word
+        frame = frame.assign(prediction=list(trace.predictions))
     return frame.rename(columns={"log10_grad_input": "log10"}), INPUT_MEASURE
 
 
@@ -36,8 +38,9 @@ def reach(settings: Settings, key: str, forget_bias: float = COMPARE_FORGET_BIAS
         )
         if trace is None:
             return None
-        rows[cell_label(cell, forget_bias)], measure = reach_values(trace)
-    title = f"Gradient reaching each word: log10 {measure} (LSTM: forget-gate bias {forget_bias:g})"
+        rows[cell_label(cell, forget_bias, settings.model)], measure = reach_values(trace)
+    which = "trained weights" if settings.model else f"LSTM: forget-gate bias {forget_bias:g}"
+    title = f"Gradient reaching each word: log10 {measure} ({which})"
     fig = reach_figure(rows, measure=measure, title=title, large_font=settings.large_font)
     charts.show(fig, key=key)
     return fig

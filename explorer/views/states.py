@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import rnnviz
+import rnnviz.zoo
 from explorer.app import charts, data, exports, page, url_state
 from explorer.app.controls import MAX_LAYERS, MAX_TOKENS, Settings
 from explorer.figures.states import (
@@ -14,14 +15,17 @@ from explorer.figures.states import (
     outputs_heatmap_figure,
     state_heatmap_figure,
 )
+from explorer.views.unit_finder import unit_finder
 
 DIRECTIONS = ("forward", "backward")
+MAX_CLASS_NAMES = 20
 PARAMS = (
     url_state.integer("t", 0, 0, MAX_TOKENS),  # 0 = the last step, T
     url_state.integer("layer", 1, 1, MAX_LAYERS),
     url_state.choice("dir", "forward", DIRECTIONS),
     url_state.flag("probs", False),
 )
+# The unit finder's widgets are session state only: a regex is user text, kept out of the URL.
 
 
 def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
@@ -33,6 +37,7 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
         return
     layer, direction, t = _pickers(trace, prefix)
     figures = _heatmaps(settings, trace, states, gates, outputs, layer, direction, t, prefix)
+    figures |= unit_finder(trace, layer, direction, prefix)
     if not prefix:
         exports.panel(
             "states",
@@ -76,6 +81,7 @@ def _heatmaps(
     """Draw every heatmap of this layer/direction; return them by name for the exports."""
     big = settings.large_font
     where = {"layer": layer, "direction": direction, "selected_t": t, "large_font": big}
+    where["predictions"] = trace.predictions  # tags / next characters under the words
     figures = {}
     parts = ("h", "c") if trace.c is not None else ("h",)
     columns = st.columns(len(parts))
@@ -88,10 +94,23 @@ def _heatmaps(
         charts.show(figures["Gates"], key=prefix + "gates")
     st.toggle("Outputs as probabilities (softmax over classes)", key=prefix + "probs")
     figures["Outputs"] = outputs_heatmap_figure(
-        outputs, selected_t=t, probabilities=st.session_state[prefix + "probs"], large_font=big
+        outputs,
+        selected_t=t,
+        probabilities=st.session_state[prefix + "probs"],
+        large_font=big,
+        predictions=trace.predictions,
+        classes=_class_names(settings),
     )
     charts.show(figures["Outputs"], key=prefix + "outputs")
     return figures
+
+
+def _class_names(settings: Settings) -> tuple[str, ...] | None:
+    """A tagger's classes (O, PER, LOC) name the outputs' rows; 97 characters would not fit."""
+    if settings.model is None:
+        return None
+    labels = rnnviz.zoo.load(settings.model).labels
+    return labels if len(labels) <= MAX_CLASS_NAMES else None
 
 
 def _selected_step(seq_len: int, prefix: str) -> int:
