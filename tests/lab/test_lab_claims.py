@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-from rnnviz.cli.lab import DEFAULTS, register
 
+from rnnviz.cli.lab import DEFAULTS, register
 from rnnviz.lab.train import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[2]
