@@ -40,7 +40,7 @@ def warm_up() -> float:
     """Once per server: import torch/plotly, run a tiny unroll of each cell (the first torch.func
     call is slow), pin torch to one thread (two threads on a shared 2-core box spike small
     unrolls to 1.4 s), then collect and freeze the heap so Streamlit's gc after each run is cheap
-    (127 -> 48 ms per rerun measured in STREAMLIT-NOTES). Returns the seconds it took."""
+    (127 -> 48 ms per rerun, measured with torch and Plotly loaded). Returns the seconds it took."""
     import time
 
     import plotly.graph_objects  # noqa: F401  (import cost paid here, not on the first page)
