@@ -40,9 +40,11 @@ def app_server():
     server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium through Playwright's sync API."""
+    """Headless Debian Chromium through Playwright's sync API, one per test module: Playwright's
+    sync API keeps an asyncio loop on the main thread while it is open, which later tests (Dask's
+    local cluster, asyncio.run) must not inherit."""
     if not chromium_available():
         pytest.skip("/usr/bin/chromium is missing: apt-get install chromium to run browser tests")
     sync_api = pytest.importorskip("playwright.sync_api")

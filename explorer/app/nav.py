@@ -8,9 +8,10 @@ import streamlit as st
 _PAGES: dict[str, st.Page] = {}
 
 
-def remember(pages: list[st.Page]) -> None:
+def remember(pages: dict[str, st.Page]) -> None:
+    """pages: url path -> page ("" for the default page, as Streamlit addresses it)."""
     _PAGES.clear()
-    _PAGES.update({page.url_path: page for page in pages})
+    _PAGES.update(pages)
 
 
 def link(url_path: str, label: str, icon: str | None = None, **options) -> None:

@@ -22,42 +22,26 @@ PAGES = (
     ("patterns", "Patterns", "patterns", ":material/call_split:"),
     ("lecture", "Lecture walk", "lecture", ":material/school:"),
     ("model", "Your own model", "model", ":material/upload_file:"),
+    ("lab", "Lab", "lab", ":material/science:"),
 )
-LAB = ("lab", "Lab", "lab", ":material/science:")
-
-
-def _page_modules() -> list[tuple]:
-    """Our pages, plus the lab page when explorer/pages/lab.py exists and imports cleanly."""
-    entries = list(PAGES)
-    if importlib.util.find_spec("explorer.pages.lab") is not None:
-        entries.append(LAB)
-    return entries
 
 
 def _make_pages() -> list[st.Page]:
-    pages = []
-    for index, (module_name, title, url_path, icon) in enumerate(_page_modules()):
-        try:
-            module = importlib.import_module(f"explorer.pages.{module_name}")
-        except ImportError:
-            if module_name == "lab":
-                continue  # the lab page is optional; the others must import
-            raise
-        pages.append(
-            st.Page(module.render, title=title, url_path=url_path, icon=icon, default=index == 0)
-        )
-    nav.remember(pages)
+    pages, by_path = [], {}
+    for index, (module_name, title, url_path, icon) in enumerate(PAGES):
+        module = importlib.import_module(f"explorer.pages.{module_name}")
+        page = st.Page(module.render, title=title, url_path=url_path, icon=icon, default=index == 0)
+        pages.append(page)
+        by_path["" if index == 0 else url_path] = page  # "" addresses the default page
+    nav.remember(by_path)  # keyed by our own paths: page.url_path needs a running app
     return pages
 
 
 def page_params() -> list[url_state.Param]:
     """URL parameters owned by pages (dropped from the URL when their page is not shown)."""
     params: list[url_state.Param] = []
-    for module_name, *_ in _page_modules():
-        try:
-            module = importlib.import_module(f"explorer.pages.{module_name}")
-        except ImportError:
-            continue
+    for module_name, *_ in PAGES:
+        module = importlib.import_module(f"explorer.pages.{module_name}")
         for param in getattr(module, "PARAMS", ()):
             if param.key not in {p.key for p in params}:
                 params.append(param)

@@ -37,7 +37,7 @@ def view(settings: Settings, trace: rnnviz.Trace, prefix: str = "") -> None:
         return
     layer, direction, t = _pickers(trace, prefix)
     figures = _heatmaps(settings, trace, states, gates, outputs, layer, direction, t, prefix)
-    figures |= unit_finder(trace, layer, direction, prefix)
+    figures |= unit_finder(trace, layer, direction, prefix, large_font=settings.large_font)
     if not prefix:
         exports.panel(
             "states",

@@ -36,7 +36,9 @@ FEATURE_LABELS = {
 }
 
 
-def unit_finder(trace: rnnviz.Trace, layer: int, direction: str, prefix: str = "") -> dict:
+def unit_finder(
+    trace: rnnviz.Trace, layer: int, direction: str, prefix: str = "", large_font: bool = False
+) -> dict:
     """Draw the finder for one layer and direction; return its figure by name (for exports)."""
     st.subheader("Unit finder: which units follow a feature of the text?")
     features = tables.unit_features_frame(trace)
@@ -74,7 +76,7 @@ def unit_finder(trace: rnnviz.Trace, layer: int, direction: str, prefix: str = "
     except rnnviz.RnnvizError as exc:
         st.info(f"Nothing to rank: {messages.plain(str(exc))}", icon=":material/info:")
         return {}
-    return _show(trace, ranked, values, label, layer, direction, part, prefix)
+    return _show(trace, ranked, values, label, layer, direction, part, prefix, large_font)
 
 
 def _feature(trace, features: pd.DataFrame, chosen: str, pattern: str):
@@ -93,7 +95,7 @@ def _feature(trace, features: pd.DataFrame, chosen: str, pattern: str):
     return compiled, regex_mask(trace.tokens, compiled, joiner), f"regex {pattern}"
 
 
-def _show(trace, ranked, values, label, layer, direction, part, prefix) -> dict:
+def _show(trace, ranked, values, label, layer, direction, part, prefix, large_font) -> dict:
     top = ranked.head(TOP_UNITS)
     table = pd.DataFrame(
         {
@@ -111,6 +113,7 @@ def _show(trace, ranked, values, label, layer, direction, part, prefix) -> dict:
         list(trace.tokens),
         feature_name=label,
         predictions=trace.predictions,
+        large_font=large_font,
     )
     left, right = st.columns([1, 4])
     with left:

@@ -32,7 +32,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
 SOURCES = ("pyproject.toml", "setup.py", "README.md", "rnnviz", "explorer", "assets")
 PAGE_GUIDES = {
-    "": "unroll",
+    "": "start",
+    "unroll": "unroll",
     "states": "states",
     "gradients": "gradients",
     "compare": "compare",
