@@ -42,3 +42,12 @@ def fit(fig: go.Figure, large_font: bool, height: int | None = None) -> go.Figur
     """Give the page's main chart a height that fits the first screen (in place; returned)."""
     fig.update_layout(height=height or main_height(large_font))
     return fig
+
+
+def fit_graph(fig: go.Figure, large_font: bool, height: int | None = None) -> go.Figure:
+    """fit() for the unrolled graph. In lecture mode its symbol legend (20 px, several lines) would
+    take half of a 720-px screen from the graph: it is left out there (the colour bar stays)."""
+    fit(fig, large_font, height)
+    if large_font:
+        fig.update_layout(showlegend=False)
+    return fig

@@ -75,7 +75,7 @@ def view(settings: Settings, prefix: str = "") -> None:
             f"Showing the last {2 * WINDOW + 1} of {trace.seq_len} steps (and the decoder's first)."
         )
     graph_fig = pattern_figure(graph, pattern=pattern, large_font=big, show_params=False)
-    charts.show(fold.fit(graph_fig, big), key=prefix + "pattern-graph")
+    charts.show(fold.fit_graph(graph_fig, big), key=prefix + "pattern-graph")
     st.caption(f"Loss: {trace.loss_name} = {trace.loss:.4g}")
     flow_fig = gradient_flow_figure(
         trace.gradient_flow, large_font=big, predictions=trace.predictions

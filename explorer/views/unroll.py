@@ -59,11 +59,11 @@ def _graph_view(settings: Settings, trace: rnnviz.Trace, prefix: str) -> None:
             large_font=big,
             title="Rolled: one cell R with a loop s_{t-1} → s_t",
         )
-        charts.show(fold.fit(fig, big), key=prefix + "rolled")
+        charts.show(fold.fit_graph(fig, big), key=prefix + "rolled")
         st.caption("The loop is what unrolling removes: switch the view to 'unrolled'.")
     elif playing:
         fig = unroll_animation_figure(graph, large_font=big, show_params=show_params)
-        charts.show(fold.fit(fig, big, fold.main_height(big) + 120), key=prefix + "animation")
+        charts.show(fold.fit_graph(fig, big, fold.main_height(big) + 120), key=prefix + "animation")
         st.caption("Press ▶ in the chart: the graph grows one step at a time, in your browser.")
     else:
         fig = _stepped(settings, graph, trace, prefix)
@@ -128,7 +128,7 @@ def _stepped(settings: Settings, graph: nx.DiGraph, trace: rnnviz.Trace, prefix:
         show_params=st.session_state[prefix + "params"],
         large_font=big,
     )
-    charts.show(fold.fit(fig, big), key=prefix + "graph")
+    charts.show(fold.fit_graph(fig, big), key=prefix + "graph")
     st.text(note)
     if trace.num_directions > 1:
         st.caption(
