@@ -19,6 +19,7 @@ import rnnviz
 from explorer.app import budget
 from explorer.app.controls import MAX_HIDDEN, MAX_INPUT, MAX_LAYERS
 from explorer.app.upload_archive import ArchiveError, inspect_archive
+from rnnviz.models import rnn_entries
 from rnnviz.names import CELL_TITLES
 
 MAX_UPLOAD_MB = 20
@@ -50,7 +51,7 @@ def read_model(data: bytes, name: str) -> dict:
             f"The file is {len(data) / 2**20:.1f} MB; the explorer takes up to {MAX_UPLOAD_MB} MB. "
             "Use the Python API (rnnviz.unroll(text, state_dict=...)) for bigger models."
         )
-    state_dict = _strip_prefix(_load(data))
+    state_dict = rnn_entries(_load(data))  # a whole model's dict: its one RNN's own entries
     info = rnnviz.infer_config(state_dict)
     _check_caps(info)
     config = {k: info[k] for k in ("cell", "hidden_size", "input_size", "num_layers")}
@@ -96,22 +97,6 @@ def _load(data: bytes) -> dict:
         k: v.detach() if isinstance(v, torch.Tensor) and v.requires_grad else v
         for k, v in loaded.items()
     }
-
-
-def _strip_prefix(state_dict: dict) -> dict:
-    """Accept a whole model's state_dict holding one RNN ("encoder.rnn.weight_ih_l0" ...): keep
-    the RNN's own entries and drop the prefix. Anything else is left to infer_config to judge."""
-    if "weight_ih_l0" in state_dict:
-        return state_dict
-    prefixes = [
-        k[: -len("weight_ih_l0")]
-        for k in state_dict
-        if isinstance(k, str) and k.endswith(".weight_ih_l0")
-    ]
-    if len(prefixes) != 1:
-        return state_dict
-    prefix = prefixes[0]
-    return {k[len(prefix) :]: v for k, v in state_dict.items() if k.startswith(prefix)}
 
 
 def _check_caps(info: dict) -> None:
