@@ -147,6 +147,9 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
         for b, rt in zip(large, rows, strict=True):
             log_sigma[t, b], log_fro[t, b] = rt.log_sigma, rt.log_fro
         previous = t
+    for b, rt in zip(large, rows, strict=True):
+        for position, value in rt.deferred_sigma().items():
+            log_sigma[order[position], b] = value
     columns = _gradient_columns(unit, scale, label, stack)
     columns["log10_jacobian_norm"] = _combine(log_sigma, "max")
     columns["log10_jacobian_frobenius"] = _combine(log_fro, "fro")
@@ -246,31 +249,82 @@ def _gradient_columns(unit: np.ndarray, scale: np.ndarray, label: np.ndarray, st
     T, n = unit.shape
     H, S = stack.hidden_size, stack.layer_state
     L = n // S
+    if scale.shape[1] == 1:
+        return _one_block_columns(unit, scale[:, 0], H, S, L)
+    return _block_columns(unit, scale, label, H, S, L)
+
+
+def _block_columns(unit, scale, label, H: int, S: int, L: int) -> dict:
+    """`_gradient_columns` for several blocks, each with its own scale: entry by entry in log10."""
+    T, n = unit.shape
     with np.errstate(divide="ignore"):
         coord_log = np.log10(np.abs(unit)) + scale[:, label]  # log10 |dL/ds_t| entry by entry
-    grad = _group_log10(coord_log, np.arange(n))
-    h_cols = np.concatenate([np.arange(layer * S, layer * S + H) for layer in range(L)])
-    c_cols = np.setdiff1d(np.arange(n), h_cols)
-    per_layer = np.full((T, L, 3), np.nan)
-    for layer in range(L):
-        per_layer[:, layer, 0] = _group_log10(coord_log, np.arange(layer * S, (layer + 1) * S))
-        per_layer[:, layer, 1] = _group_log10(coord_log, np.arange(layer * S, layer * S + H))
-        if S > H:
-            per_layer[:, layer, 2] = _group_log10(
-                coord_log, np.arange(layer * S + H, (layer + 1) * S)
-            )
+    columns = {
+        k: _group_log10(coord_log, cols) if cols.size else np.full(T, np.nan)
+        for k, cols in _column_groups(n, H, S, L).items()
+    }
+    grad = columns["all"]
     base = np.where(np.isfinite(grad), grad, 0.0)
     g_rows = np.sign(unit) * 10.0 ** (coord_log - base[:, None])
     g_rows[~np.isfinite(grad)] = 0.0
     g_rows[np.isnan(grad)] = np.nan
+    return _columns(columns, g_rows, L)
+
+
+def _one_block_columns(unit: np.ndarray, scale: np.ndarray, H: int, S: int, L: int) -> dict:
+    """`_gradient_columns` for one block (the coupled case): each unit row has norm 1 or is 0, so
+    a group's norm is 10**scale * sqrt(its sum of squares), all groups in one product. A group
+    whose squares all underflow (every entry below 1e-154 of the row's norm) is redone per entry."""
+    T, n = unit.shape
+    groups = {k: cols for k, cols in _column_groups(n, H, S, L).items() if cols.size}
+    member = np.zeros((n, len(groups)))
+    for j, cols in enumerate(groups.values()):
+        member[cols, j] = 1.0
+    sums = (unit * unit) @ member  # (T, groups)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logs = scale[:, None] + 0.5 * np.log10(sums)
+    logs[np.isneginf(scale)[:, None] | (sums == 0)] = -np.inf
+    logs[np.isnan(scale)] = np.nan
+    lost = (sums == 0) & np.isfinite(scale)[:, None]
+    for j, cols in enumerate(groups.values()):
+        rows = np.flatnonzero(lost[:, j])
+        rows = rows[(unit[np.ix_(rows, cols)] != 0).any(axis=1)]
+        if rows.size:
+            with np.errstate(divide="ignore"):
+                entry_log = np.log10(np.abs(unit[rows])) + scale[rows, None]
+            logs[rows, j] = _group_log10(entry_log, cols)
+    columns = dict.fromkeys(_column_groups(n, H, S, L), np.full(T, np.nan))
+    columns.update({k: logs[:, j] for j, k in enumerate(groups)})
+    g_rows = np.where(np.isfinite(columns["all"])[:, None], unit, 0.0)
+    g_rows[np.isnan(columns["all"])] = np.nan
+    return _columns(columns, g_rows, L)
+
+
+def _columns(columns: dict[str, np.ndarray], g_rows: np.ndarray, L: int) -> dict:
+    """The gradient columns `backward_flow` returns, from the per-group log10 norms."""
+    per_layer = np.stack(
+        [np.stack([columns[f"{p}{layer}"] for p in "shc"], axis=1) for layer in range(L)], axis=1
+    )
     return {
         "per_layer": per_layer,
-        "log10_grad_norm": grad,
-        "log10_grad_h": _group_log10(coord_log, h_cols),
-        "log10_grad_c": _group_log10(coord_log, c_cols) if S > H else np.full(T, np.nan),
+        "log10_grad_norm": columns["all"],
+        "log10_grad_h": columns["h"],
+        "log10_grad_c": columns["c"],
         "g_rows": g_rows,
-        "g_log10": grad,
+        "g_log10": columns["all"],
     }
+
+
+def _column_groups(n: int, H: int, S: int, L: int) -> dict[str, np.ndarray]:
+    """The coordinates each gradient column sums over: all, every h, every c (empty without c),
+    and s, h, c per layer."""
+    h_cols = np.concatenate([np.arange(layer * S, layer * S + H) for layer in range(L)])
+    groups = {"all": np.arange(n), "h": h_cols, "c": np.setdiff1d(np.arange(n), h_cols)}
+    for layer in range(L):
+        groups[f"s{layer}"] = np.arange(layer * S, (layer + 1) * S)
+        groups[f"h{layer}"] = np.arange(layer * S, layer * S + H)
+        groups[f"c{layer}"] = np.arange(layer * S + H, (layer + 1) * S)
+    return groups
 
 
 def _combine(per_block: np.ndarray, how: str) -> np.ndarray:

@@ -4,7 +4,9 @@ The block's part of P_t = ds_T/ds_t is kept as rows m (r × n, zero outside the 
 P_t = Q [m; D] 10**log for some orthonormal Q, where D are directions dropped earlier. Each step:
 
 * m <- m J (the VJP), rescaled to unit Frobenius norm: the Frobenius column is exact.
-* sigma_max by power iteration on A = m m^T, warm-started from the last top vector plus a small seeded
+* sigma_max, with at most DIRECT_EIGVALSH rows (every step but the first few dozen): the top
+  eigenvalue of the Gram m m^T from LAPACK's eigvalsh, batched over a few hundred steps at once.
+* sigma_max, with more rows: power iteration on A = m m^T, warm-started from the last top vector plus a small seeded
   random perturbation (so never an exact invariant direction), accepted only with a certificate:
   rho = u^T A u <= lambda_max always, and when 2 rho > tr A no other eigenvalue exceeds tr A - rho, so
   Kato-Temple gives lambda_max <= rho + ||A u - rho u||^2 / (2 rho - tr A). Uncertified steps (and
@@ -31,7 +33,10 @@ TOL_DECADES = 1e-8  # certified error of the reported log10 sigma_max
 PERTURB = 1e-7
 PROBES = 4
 LANCZOS_STEPS = 24
-DIRECT_EIGVALSH = 48  # rows up to which the exact route is a plain eigvalsh of the Gram
+DIRECT_EIGVALSH = (
+    48  # rows up to which sigma_max is a plain (deferred, batched) eigvalsh of the Gram
+)
+FLUSH = 256  # pending Grams (at most 48 × 48 each) before a batched eigvalsh: bounded memory
 GUARD = 1e-7  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e-4 sigma
 
 
@@ -86,6 +91,8 @@ class RowTransfer:
         self.dropped: list[tuple[int, np.ndarray, float]] = []  # (position, rows, log10 scale)
         self.rng, self.carry = rng, carry  # carry(dropped, position) -> (rows, log): exact
         self.steps = 0
+        self.pending: dict[int, tuple[np.ndarray, float]] = {}  # position -> (Gram, log10 scale)
+        self.sigma_at: dict[int, float] = {}  # position -> deferred log10 sigma_max, once flushed
         self.stats = {"certified": 0, "exact": 0, "recoveries": 0, "max_rows": k}
 
     def advance(self, position: int, rows: np.ndarray, probes: np.ndarray) -> None:
@@ -105,13 +112,40 @@ class RowTransfer:
             self.log_sigma = self.log_fro = -math.inf
         self._advance_probes(probes)
         if fro > 0:
-            certified = self._power_iteration()
             if self.steps % RESVD == 0:
                 self._truncate(position)
-            elif not certified:
+            elif self.rows.shape[0] <= DIRECT_EIGVALSH:
+                self._defer(position)
+            elif not self._power_iteration():
                 self._exact_sigma()
         if self._guard_fires():
             self._recover(position)
+
+    def _defer(self, position: int) -> None:
+        """Few rows: keep the Gram for one batched eigvalsh later (exact; no per-step power
+        iteration) and hold a lower bound meanwhile, max_i G_ii <= lambda_max, for the guard (it
+        then fires early, never late)."""
+        gram = self.rows @ self.rows.T
+        self.pending[position] = (gram, self.log)
+        self.log_sigma = self.log + 0.5 * math.log10(float(gram.diagonal().max()))
+        if len(self.pending) >= FLUSH:
+            self._flush()
+
+    def _flush(self) -> None:
+        """eigvalsh of every pending Gram, a stack per size: one LAPACK loop, no Python per step."""
+        by_size: dict[int, list] = {}
+        for position, (gram, log) in self.pending.items():
+            by_size.setdefault(gram.shape[0], []).append((position, gram, log))
+        for entries in by_size.values():
+            top = np.linalg.eigvalsh(np.stack([g for _, g, _ in entries]))[:, -1]
+            for (position, _, log), lam in zip(entries, top, strict=True):
+                self.sigma_at[position] = log + 0.5 * math.log10(float(lam))
+        self.pending.clear()
+
+    def deferred_sigma(self) -> dict[int, float]:
+        """log10 sigma_max at every position whose value was deferred (after the last step)."""
+        self._flush()
+        return self.sigma_at
 
     def _advance_probes(self, probes: np.ndarray) -> None:
         if probes.shape[0] == 0:
@@ -182,6 +216,8 @@ class RowTransfer:
     def _truncate(self, position: int) -> None:
         """Exact sigma_max from the Gram's eigh; rotate, drop rows below EPS_RANK, guard them."""
         self.stats["exact"] += 1
+        self.pending.pop(position, None)  # this step's sigma is exact here (after a recovery)
+        self.sigma_at.pop(position, None)
         lam, vec = np.linalg.eigh(self.rows @ self.rows.T)
         rotated = vec[:, ::-1].T @ self.rows  # rows along the eigenvectors, largest first
         norms = np.sqrt(np.einsum("ij,ij->i", rotated, rotated))

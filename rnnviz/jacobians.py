@@ -7,8 +7,8 @@ An engine function taking a Trace: it reads the engine handle the trace keeps fo
 from __future__ import annotations
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from rnnviz import blas
 from rnnviz.errors import RnnvizError
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 
@@ -43,7 +43,7 @@ def singular_values(trace, steps) -> np.ndarray:
         (trace.num_directions, len(steps), trace.states.shape[1] // trace.num_directions)
     )
     # One BLAS thread, as in unroll: threads spinning on small products made this 4x slower.
-    with np.errstate(invalid="ignore"), threadpool_limits(1, "blas"):
+    with np.errstate(invalid="ignore"), blas.one_thread():
         for d, stack in enumerate(trace._stacks):
             for start in range(0, len(steps), 256):  # bounded memory: 256 Jacobians at a time
                 chunk = steps[start : start + 256]

@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from rnnviz import blas
 from rnnviz.cells import LayerRun, step_cotangents
 from rnnviz.models import layer_weights
 
@@ -49,7 +49,7 @@ def node_gradients(trace) -> NodeGradients:
     """Every node's log10 ||dL/dv|| for one trace (computed on demand; cached on the trace)."""
     cached = trace._cache.get("node_grads")
     if cached is None:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), threadpool_limits(1):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), blas.one_thread(None):
             top_c = trace.loss_grad_c
             walk = _walk(trace, trace.loss_grad_h, top_c)
         cached = NodeGradients(
@@ -77,7 +77,7 @@ def input_saliency(trace) -> tuple[np.ndarray, np.ndarray]:
         direct[T - 1, 0] = row[:H]
         if K == 2:
             direct[0, 1] = row[H:]  # the backward RNN's final state is at t = 1
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), threadpool_limits(1):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), blas.one_thread(None):
             cached = _walk(trace, direct, None)["x"]
         trace._cache["saliency_output"] = cached
     return grads.x, cached

@@ -8,8 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
-from threadpoolctl import threadpool_limits
 
+from rnnviz import blas
 from rnnviz.cells import run_layer
 from rnnviz.config import GATE_NAMES, UnrollConfig
 from rnnviz.cost import estimate_seconds, jacobian_size
@@ -59,9 +59,8 @@ def unroll(
     tokens, inputs = prepare_inputs(source, config)
     _check_budget(len(tokens), config)
     module = build_rnn(config) if state_dict is None else load_rnn(state_dict, config)
-    # One BLAS thread: the work is thousands of small products, and OpenBLAS's threads spin
-    # against each other on a busy 2-core machine (a 64×64 SVD went from 0.5 ms to 95 ms).
-    with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, "blas"):
+    # One BLAS thread: the work is thousands of small products (rnnviz.blas says why).
+    with np.errstate(over="ignore", invalid="ignore"), blas.one_thread():
         stacks = _run_stacks(module, config, inputs)
         return _assemble(config, tokens, inputs, module, stacks, targets)
 
@@ -84,7 +83,7 @@ def _unroll_model(source, model, config, cell, hidden_size, seed, fields, target
     inputs = zoo.inputs(tokens)
     _check_budget(len(tokens), config)
     module = load_rnn(zoo.rnn_state, config)
-    with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(1, "blas"):
+    with np.errstate(over="ignore", invalid="ignore"), blas.one_thread():
         stacks = _run_stacks(module, config, inputs)
         return _assemble(config, tokens, inputs, module, stacks, targets, zoo)
 

@@ -10,7 +10,7 @@ recovery is driven by a case built so that a dropped direction later dominates.
 
 from __future__ import annotations
 
-import sys
+import importlib
 
 import numpy as np
 import pytest
@@ -56,7 +56,7 @@ def _unroll(case: dict, monkeypatch, rows_path: bool):
     if rows_path:  # every block through RowTransfer (certified rows, guarded truncation)
         monkeypatch.setattr(flow_blocks, "SMALL_BLOCK", 0)
     stats = []
-    module = sys.modules["rnnviz.unroll"]
+    module = importlib.import_module("rnnviz.unroll")
     inner = module.backward_flow
 
     def recording(*args, **kwargs):
@@ -250,7 +250,7 @@ def test_backward_flow_returns_unit_gradient_rows_and_their_scales(case, monkeyp
     """The contract for per-node gradients: dL/ds_t = g_rows[t] * 10**g_log10[t], unit rows, zeros
     where the gradient is exactly 0, sentence order; checked against float64 autograd."""
     outputs = []
-    module = sys.modules["rnnviz.unroll"]
+    module = importlib.import_module("rnnviz.unroll")
     inner = module.backward_flow
     monkeypatch.setattr(
         module, "backward_flow", lambda *a, **k: outputs.append(inner(*a, **k)) or outputs[-1]
