@@ -20,7 +20,10 @@ import numpy as np
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # overflow-free form of 1 / (1 + exp(-x))
+    """1 / (1 + exp(-x)) from e = exp(-|x|) <= 1: never overflows, and keeps the tail on both sides
+    (sigmoid(-60) = 8.7e-27, where 0.5 (1 + tanh(x/2)) cancels to 0 below x ~ -37)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
 
 
 ACTIVATION = {
@@ -39,8 +42,10 @@ def tanh_slope(a: np.ndarray) -> np.ndarray:
 
 
 def sigmoid_slope(a: np.ndarray) -> np.ndarray:
-    """sig(a) sig(-a): 1 - sig(a) from sig(-a), not by subtraction (which rounds to 0 for a > 37)."""
-    return sigmoid(a) * sigmoid(-a)
+    """sig(a) sig(-a) = e / (1 + e)^2 with e = exp(-|a|): no subtraction (1 - sig(a) rounds to 0
+    for a > 37), representable down to |a| ~ 745."""
+    e = np.exp(-np.abs(a))
+    return e / (1.0 + e) ** 2
 
 
 def activation_slope(name: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
@@ -230,38 +235,38 @@ def step_cotangents(
     "prev" on s_{t-1}, "z_ih" on W_ih x_t + b_ih and "z_hh" on W_hh h_{t-1} + b_hh (G*H each), and
     with full=True also "input" (on the layer's input), "s" (= cot), "h" (cot's h part) and the
     tensors the op-level graph draws: LSTM "c" (total on c_t, also through h_t) and the gates
-    i f g o; GRU gates r z n; Elman "a" (the pre-activation)."""
+    i f g o; GRU gates r z n; Elman "a" (the pre-activation). Every slope is `vjp_factors`' (from
+    the pre-activation), so a saturated unit passes its true tiny gradient, as in the chain."""
     H = w["w_hh"].shape[1]
+    k = vjp_factors(cell, run, activation)
     if cell == "elman":
-        da = cot * activation_slope(activation, run.pre[t], run.h[t])  # (r, H)
+        da = cot * k["slope"][t]  # (r, H)
         parts = {"prev": da @ w["w_hh"], "z_ih": da, "z_hh": da, "a": da}
     elif cell == "lstm":
+        dh = cot[:, :H]
+        dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
         g = run.gates
-        i, f, gg, o = g["i"][t], g["f"][t], g["g"][t], g["o"][t]
-        tc = np.tanh(run.c[t])
-        dh, dc = cot[:, :H], cot[:, H:]
-        dc = dc + dh * o * (1.0 - tc * tc)  # total cotangent on c_t
-        gate_cot = {"i": dc * gg, "f": dc * run.c_prev[t], "g": dc * i, "o": dh * tc}
-        dz = np.concatenate(
-            [
-                gate_cot["i"] * i * (1.0 - i),  # through i
-                gate_cot["f"] * f * (1.0 - f),  # through f
-                gate_cot["g"] * (1.0 - gg * gg),  # through g
-                gate_cot["o"] * o * (1.0 - o),  # through o
-            ],
-            axis=1,
-        )  # (r, 4H)
-        prev = np.concatenate([dz @ w["w_hh"], dc * f], axis=1)
+        gate_cot = {
+            "i": dc * g["g"][t],
+            "f": dc * run.c_prev[t],
+            "g": dc * g["i"][t],
+            "o": dh * np.tanh(run.c[t]),
+        }
+        dz = np.concatenate([dc, dc, dc, dh], axis=1) * k["dz"][t]  # (r, 4H) through i f g o
+        prev = np.concatenate([dz @ w["w_hh"], dc * k["f"][t]], axis=1)
         parts = {"prev": prev, "z_ih": dz, "z_hh": dz, "c": dc, **gate_cot}
     else:
-        r, z, n = run.gates["r"][t], run.gates["z"][t], run.gates["n"][t]
-        gate_cot = {"n": cot * (1.0 - z), "z": cot * (run.h_prev[t] - n)}
-        dn = gate_cot["n"] * (1.0 - n * n)  # on n's pre-activation
-        dz = gate_cot["z"] * z * (1.0 - z)
+        one_minus_z = sigmoid(-run.gate_pre[t, H : 2 * H])  # 1 - z without the subtraction
+        gate_cot = {"n": cot * one_minus_z, "z": cot * (run.h_prev[t] - run.gates["n"][t])}
+        dn = cot * k["dn"][t]  # on n's pre-activation
+        dz = cot * k["dz"][t]
         gate_cot["r"] = dn * run.hn[t]
-        dr = gate_cot["r"] * r * (1.0 - r)
-        z_hh = np.concatenate([dr, dz, dn * r], axis=1)
-        parts = {"prev": cot * z + z_hh @ w["w_hh"], "z_ih": np.concatenate([dr, dz, dn], axis=1)}
+        dr = cot * k["dr"][t]
+        z_hh = np.concatenate([dr, dz, dn * k["r"][t]], axis=1)
+        parts = {
+            "prev": cot * k["z"][t] + z_hh @ w["w_hh"],
+            "z_ih": np.concatenate([dr, dz, dn], axis=1),
+        }
         parts.update(z_hh=z_hh, **gate_cot)
     if full:
         parts.update(input=parts["z_ih"] @ w["w_ih"], s=cot, h=cot[:, :H])

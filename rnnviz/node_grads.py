@@ -127,34 +127,13 @@ def _walk(trace, direct_h: np.ndarray, direct_c: np.ndarray | None) -> dict:
 
 
 def _layer_runs(trace) -> list[list[tuple[LayerRun, np.ndarray]]]:
-    """Each (layer, direction)'s run rebuilt from the trace's arrays, and the input it read."""
+    """Each (layer, direction)'s run, the engine's own (with the pre-activations its exact slopes
+    come from), and the input it read."""
     cfg = trace.config
-    L, K = cfg.num_layers, cfg.num_directions
     out = []
     layer_input = trace.inputs
-    zero = np.zeros((1, cfg.hidden_size))
-    for layer in range(L):
-        row = []
-        for k in range(K):
-            h = trace.h[:, layer, k]  # (T, H)
-            previous = np.concatenate([h[1:], zero]) if k == 1 else np.concatenate([zero, h[:-1]])
-            c = trace.c[:, layer, k] if trace.c is not None else None
-            run = LayerRun(
-                h=h,
-                h_prev=previous,
-                c=c,
-                c_prev=None
-                if c is None
-                else (np.concatenate([c[1:], zero]) if k == 1 else np.concatenate([zero, c[:-1]])),
-                gates={g: v[:, layer, k] for g, v in trace.gates.items()},
-                pre=trace.preactivations[:, layer, k] if trace.preactivations is not None else None,
-            )
-            if cfg.cell == "gru":
-                w = layer_weights(trace.rnn, layer, k)
-                H = cfg.hidden_size
-                run.hn = previous @ w["w_hh"][2 * H :].T + w["b_hh"][2 * H :]
-            row.append((run, layer_input))
-        out.append(row)
+    for layer in range(cfg.num_layers):
+        out.append([(stack.runs[layer], layer_input) for stack in trace._stacks])
         layer_input = trace.h[:, layer].reshape(trace.seq_len, -1)  # (T, K*H)
     return out
 

@@ -27,6 +27,12 @@ if settings is not None:
     # Same examples on every run and machine (a CI failure reproduces locally) and no per-example
     # deadline (a loaded 2-core runner is slow, not wrong). Tests keep their own max_examples.
     settings.register_profile("rnnviz", derandomize=True, deadline=None, print_blob=True)
+    # `mutmut run` (pyproject.toml): a failing example is reported at once, not shrunk for minutes
+    from hypothesis import Phase
+
+    settings.register_profile(
+        "mutation", derandomize=True, deadline=None, database=None, phases=(Phase.generate,)
+    )
     settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "rnnviz"))
 
 

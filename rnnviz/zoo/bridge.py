@@ -11,8 +11,8 @@ from rnnviz.errors import RnnvizError
 from rnnviz.zoo.loading import ZooModel, load
 
 # Options a zoo model leaves to the caller: the seed only decides random parts (none here) and
-# max_tokens is a limit, not a shape.
-FREE_OPTIONS = ("seed", "max_tokens")
+# max_tokens and max_seconds are limits, not a shape.
+FREE_OPTIONS = ("seed", "max_tokens", "max_seconds")
 
 
 def model_config(
@@ -55,7 +55,7 @@ def model_config(
         shown = ", ".join(f"{k}={asked[k]!r} (the model has {implied[k]!r})" for k in conflicts)
         raise RnnvizError(
             f"model={zoo.name!r} fixes its own shape and pattern: drop {shown}; only "
-            f"{' and '.join(FREE_OPTIONS)} may be set with model=."
+            f"{', '.join(FREE_OPTIONS)} may be set with model=."
         )
     unknown = sorted(set(asked) - set(implied))
     if unknown:

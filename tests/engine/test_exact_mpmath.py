@@ -25,7 +25,21 @@ TOL = 1e-6  # decades
 SENTENCE = "John lives in Salt Lake City"
 A940 = ["a"] * 940 + ["b"] * 60
 
+
+def _saturated(cell: str) -> dict:
+    """A state_dict whose gates sit at sigmoid(60) = 1 - 8.7e-27 (tanh(30) for LSTM's g): float64
+    rounds 1 - z to 0 there, the true slopes (and the h part of dL/ds_t through them) do not."""
+    torch.manual_seed(0)
+    rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](3, 3).double()
+    push = [60.0, 60.0, 30.0, 60.0] if cell == "lstm" else [0.0, 60.0, 0.0]  # i f g o / r z n
+    with torch.no_grad():
+        rnn.bias_hh_l0 += torch.tensor(push, dtype=torch.float64).repeat_interleave(3)
+    return rnn.state_dict()
+
+
 CASES = {
+    "lstm-saturated": dict(source=SENTENCE, state_dict=_saturated("lstm")),
+    "gru-saturated": dict(source=SENTENCE, state_dict=_saturated("gru")),
     "irnn-h2": dict(source="a b", cell="elman", init="identity", hidden_size=2, input_size=2, seed=2),
     "orth-h2": dict(source="a b", cell="elman", init="orthogonal", hidden_size=2, input_size=2, seed=2),
     "irnn-h16-sentence": dict(source=SENTENCE, cell="elman", init="identity", hidden_size=16),

@@ -15,6 +15,7 @@ import rnnviz
 from rnnviz import patterns
 from rnnviz.graph import build_graph
 from rnnviz.node_grads import input_saliency, node_gradients
+from tests.support import mp_oracle
 
 CELLS = ("elman", "lstm", "gru")
 PATTERNS = ("acceptor", "transducer", "encoder", "encoder-decoder")
@@ -266,3 +267,20 @@ def test_tables_list_every_node_and_the_saliency():
     sal = tables.saliency_frame(rnnviz.unroll("a b c", hidden_size=2, input_size=2))
     assert list(sal.columns) == ["t", "token", "log10_grad_input", "log10_grad_output_input"]
     assert np.isfinite(sal[["log10_grad_input", "log10_grad_output_input"]].to_numpy()).all()
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_saturated_gates_pass_their_true_tiny_gradient(cell):
+    """Gates at sigmoid(60) = 1 - 8.7e-27 (and tanh(30)): 1 - z rounds to 0 in float64, the true
+    slopes do not. ||dL/dx_t|| against a 50-digit product of the exact Jacobians."""
+    torch.manual_seed(0)
+    H = 2
+    rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](2, H).double()
+    with torch.no_grad():
+        push = [60.0, 60.0, 30.0, 60.0] if cell == "lstm" else [0.0, 60.0, 0.0]  # i f g o / r z n
+        rnn.bias_hh_l0 += torch.tensor(push, dtype=torch.float64).repeat_interleave(H)
+    trace = rnnviz.unroll("a b c", state_dict=rnn.state_dict(), seed=0)
+    engine = node_gradients(trace).x
+    exact = mp_oracle.input_gradient(trace)
+    assert np.all(np.isfinite(engine)) and exact.max() < -20  # the gradient is tiny, not zero
+    assert np.allclose(engine, exact, atol=1e-6, rtol=0)

@@ -283,3 +283,24 @@ def pascanu(trace, d: int) -> np.ndarray:
     if sigma == 0:
         return np.where(lag == 0, 0.0, -np.inf)
     return np.array([float(k * mpmath.log10(cfg.gamma * sigma)) for k in lag])
+
+
+def input_gradient(trace) -> np.ndarray:
+    """log10 ||dL/dx_t|| per token of a one-layer, one-direction trace, in mp: the exact dL/ds_t
+    (as in `exact_flow`) times ds_t/dx_t of `cell_jacobians`."""
+    mp.dps = DPS
+    cfg = trace.config
+    T, H = trace.seq_len, cfg.hidden_size
+    direct = direct_terms(trace, 0)
+    w = weights(trace, 0, 0)
+    out = np.full(T, np.nan)
+    g = None
+    for t in range(T - 1, -1, -1):
+        g = direct[t] if g is None else g.dot(stack_jacobian(trace, 0, t + 1)) + direct[t]
+        h_prev = mpa(trace.h[t - 1, 0, 0] if t else np.zeros(H))
+        c_prev = None
+        if cfg.cell == "lstm":
+            c_prev = mpa(trace.c[t - 1, 0, 0] if t else np.zeros(H))
+        _, B = cell_jacobians(cfg.cell, cfg.activation, w, mpa(trace.inputs[t]), h_prev, c_prev)
+        out[t] = mp_log10(mpmath.sqrt(sum(v * v for v in g.dot(B))))
+    return out

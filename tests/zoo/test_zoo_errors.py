@@ -36,9 +36,10 @@ def test_conflicting_options_are_named(options, named):
 
 def test_options_the_model_leaves_free_or_already_has():
     trace = rnnviz.unroll(
-        "John lives here", model="tagger-lstm", seed=3, cell="lstm", max_tokens=50
+        "John lives here", model="tagger-lstm", seed=3, cell="lstm", max_tokens=50, max_seconds=300
     )
     assert trace.config.seed == 3 and trace.config.max_tokens == 50
+    assert trace.config.max_seconds == 300  # a long file read by a zoo model may wait longer
     with pytest.raises(rnnviz.RnnvizError, match="max_tokens"):
         rnnviz.unroll("a " * 60, model="tagger-lstm", max_tokens=50)
 
