@@ -33,9 +33,7 @@ TOL_DECADES = 1e-8  # certified error of the reported log10 sigma_max
 PERTURB = 1e-7
 PROBES = 4
 LANCZOS_STEPS = 24
-DIRECT_EIGVALSH = (
-    48  # rows up to which sigma_max is a plain (deferred, batched) eigvalsh of the Gram
-)
+DIRECT_EIGVALSH = 48  # rows up to which sigma_max is a plain (deferred) eigvalsh of the Gram
 FLUSH = 256  # pending Grams (at most 48 × 48 each) before a batched eigvalsh: bounded memory
 GUARD = 1e-7  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e-4 sigma
 

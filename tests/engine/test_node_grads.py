@@ -16,6 +16,7 @@ from rnnviz import patterns
 from rnnviz.graph import build_graph
 from rnnviz.node_grads import input_saliency, node_gradients
 from tests.support import mp_oracle
+from tests.support import reference as torch_reference
 
 CELLS = ("elman", "lstm", "gru")
 PATTERNS = ("acceptor", "transducer", "encoder", "encoder-decoder")
@@ -284,3 +285,46 @@ def test_saturated_gates_pass_their_true_tiny_gradient(cell):
     exact = mp_oracle.input_gradient(trace)
     assert np.all(np.isfinite(engine)) and exact.max() < -20  # the gradient is tiny, not zero
     assert np.allclose(engine, exact, atol=1e-6, rtol=0)
+
+
+def _log10(*tensors) -> float:
+    total = sum(float((t.double() ** 2).sum()) for t in tensors)
+    return -math.inf if total == 0 else 0.5 * math.log10(total)
+
+
+@pytest.mark.parametrize("cell, bidirectional", [("elman", False), ("lstm", True), ("gru", False)])
+def test_decoder_nodes_match_torch_cells(cell, bidirectional):
+    """The decoder's h'_k (s'_k), x'_k, y'_k and parameters against torch's own cell, run apart."""
+    trace = rnnviz.unroll(
+        "a b c d", cell=cell, hidden_size=3, bidirectional=bidirectional, pattern="encoder-decoder"
+    )
+    top = torch.tensor(trace.h[:, -1])  # (T, K, H): the encoder's final states are s'_0
+    h0 = torch.cat([top[-1, 0]] + ([top[0, 1]] if bidirectional else [])).requires_grad_(True)
+    c0 = None
+    if cell == "lstm":
+        top_c = torch.tensor(trace.c[:, -1])
+        c0 = torch.cat([top_c[-1, 0]] + ([top_c[0, 1]] if bidirectional else []))
+        c0.requires_grad_(True)
+    run = torch_reference.decoder_run(trace, h0, c0)
+    run["loss"].backward()
+    got = trace.decoder["grads"]
+    M = len(run["h"])
+    assert np.allclose(got["h"][0], _log10(h0.grad), atol=1e-9)
+    assert np.allclose(got["h"][1:], [_log10(h.grad) for h in run["h"]], atol=1e-9)
+    assert np.allclose(got["y"][1:], [_log10(y.grad) for y in run["y"]], atol=1e-9)
+    assert np.allclose(got["x"], [_log10(run["inputs"].grad[k]) for k in range(M)], atol=1e-9)
+    if cell == "lstm":  # torch's c'_k feeds h'_k = o tanh(c'_k) too: its grad is the total
+        assert np.allclose(got["c"][1:], [_log10(c.grad) for c in run["c"]], atol=1e-9)
+        assert np.isclose(got["c"][0], _log10(c0.grad), atol=1e-9)
+        assert np.isclose(got["s"][0], _log10(h0.grad, c0.grad), atol=1e-9)
+    else:
+        assert np.array_equal(got["s"], got["h"])
+    params = run["cell"]
+    assert np.isclose(got["params"]["W_ih"], _log10(params.weight_ih.grad), atol=1e-9)
+    assert np.isclose(got["params"]["W_hh"], _log10(params.weight_hh.grad), atol=1e-9)
+    assert np.isclose(
+        got["params"]["b"], _log10(params.bias_ih.grad, params.bias_hh.grad), atol=1e-9
+    )
+    assert np.isclose(got["params"]["O"], _log10(run["weight"].grad, run["bias"].grad), atol=1e-9)
+    for name, values in got["gates"].items():  # present, finite, and -inf only at k = 0
+        assert values[0] == -np.inf and np.all(np.isfinite(values[1:])), name

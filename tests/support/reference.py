@@ -129,6 +129,12 @@ def pattern_loss(trace, top_h, top_c=None):
 
 def decoder_loss(trace, h0, c0):
     """The encoder-decoder's loss: torch's own cell, teacher forced on trace.decoder's inputs."""
+    return decoder_run(trace, h0, c0)["loss"]
+
+
+def decoder_run(trace, h0, c0) -> dict:
+    """The decoder with torch's own cell: the loss and every tensor whose gradient the graph shows
+    (h'_k, c'_k for k = 1..M with retain_grad, the inputs x'_k, the logits y'_k, the cell, O')."""
     from rnnviz.config import UnrollConfig
     from rnnviz.models import build_rnn
     from rnnviz.patterns import make_head
@@ -156,16 +162,25 @@ def decoder_loss(trace, h0, c0):
         }
     )
     weight, bias = make_head(dec_cfg, salt=3)
+    weight.requires_grad_(True)
+    bias.requires_grad_(True)
     h, c = h0[None], (c0[None] if c0 is not None else None)
-    logits = []
-    for x in torch.tensor(trace.decoder["inputs"]):
+    inputs = torch.tensor(trace.decoder["inputs"], requires_grad=True)
+    logits, hs, cs = [], [], []
+    for x in inputs:
         if c is not None:
             h, c = cell(x[None], (h, c))
+            c.retain_grad()
+            cs.append(c)
         else:
             h = cell(x[None], h)
+        h.retain_grad()
+        hs.append(h)
         logits.append(h[0] @ weight.T + bias)
+        logits[-1].retain_grad()
     labels = torch.tensor(trace.decoder["targets"])
-    return F.cross_entropy(torch.stack(logits), labels, reduction="sum")
+    loss = F.cross_entropy(torch.stack(logits), labels, reduction="sum")
+    return dict(loss=loss, h=hs, c=cs, inputs=inputs, y=logits, cell=cell, weight=weight, bias=bias)
 
 
 def transfer_matrix(trace, t: int, d: int = 0) -> np.ndarray:
