@@ -1,16 +1,19 @@
-"""Re-run each mutant `mutmut` reports as survived, alone, on the tests its stats say reach it
-(and on --extra test files, which mutmut's stats may not map).
+"""Re-run each mutant `mutmut` reports as survived, alone, on the tests its stats say reach it and
+on --extra test files (tests written after mutmut's stats run, or that its stats do not map).
 
-mutmut 3.8's forked runs reported some mutants as survived that fail the tests when run alone
-(for example `sigmoid` returning None), so every survivor is checked again here, in a fresh
-process per mutant, before it is counted or explained. Run from the folder holding `mutants/`:
+mutmut 3.8's forked runs reported mutants as survived that fail the tests when run alone (for
+example `sigmoid` returning None), so every survivor is checked again here before it is counted or
+explained. One process: mutmut's trampolines read MUTANT_UNDER_TEST at each call, so each mutant is
+one `pytest.main` with the variable set. Run from the folder holding `mutants/`:
 
-    python tools/mutation_recheck.py [--timeout 120] [--extra tests/engine/test_x.py ...] > recheck.tsv
+    python tools/mutation_recheck.py [--extra tests/engine/test_x.py ...] > recheck.tsv
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -27,27 +30,23 @@ def survivors() -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--extra", nargs="*", default=[], help="test files run for every survivor")
     args = parser.parse_args()
-    stats = json.loads(Path("mutants/mutmut-stats.json").read_text())["tests_by_mangled_function_name"]
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    env.setdefault("HYPOTHESIS_PROFILE", "mutation")
-    env.pop("PYTHONPATH", None)
-    for name in survivors():
-        tests = sorted(stats.get(name.rsplit("__mutmut_", 1)[0], [])) + args.extra
-        if not tests:
-            print(f"{name}\tno tests", flush=True)
-            continue
-        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
-        try:
-            done = subprocess.run(
-                command, cwd="mutants", env={**env, "MUTANT_UNDER_TEST": name},
-                capture_output=True, text=True, timeout=args.timeout, check=False,
-            )
-            verdict = "survived" if done.returncode == 0 else "killed"
-        except subprocess.TimeoutExpired:
-            verdict = "timeout"
+    names = survivors()
+    stats = json.loads(Path("mutants/mutmut-stats.json").read_text())
+    tests_of = stats["tests_by_mangled_function_name"]
+    for key, value in (("OMP_NUM_THREADS", "1"), ("HYPOTHESIS_PROFILE", "mutation")):
+        os.environ.setdefault(key, value)
+    os.chdir("mutants")
+    sys.path.insert(0, os.getcwd())
+    import pytest
+
+    for name in names:
+        tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], [])) + args.extra
+        os.environ["MUTANT_UNDER_TEST"] = name
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
+        verdict = {0: "survived", 5: "no tests"}.get(int(code), "killed")
         print(f"{name}\t{verdict}", flush=True)
     return 0
 
