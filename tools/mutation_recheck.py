@@ -1,12 +1,14 @@
-"""Re-run each mutant `mutmut` reports as survived, alone, on the tests its stats say reach it and
+"""Re-run mutants `mutmut` reports as survived, each alone, on the tests its stats say reach it and
 on --extra test files (tests written after mutmut's stats run, or that its stats do not map).
 
 mutmut 3.8's forked runs reported mutants as survived that fail the tests when run alone (for
-example `sigmoid` returning None), so every survivor is checked again here before it is counted or
-explained. One process: mutmut's trampolines read MUTANT_UNDER_TEST at each call, so each mutant is
-one `pytest.main` with the variable set. Run from the folder holding `mutants/`:
+example `sigmoid` returning None), so survivors are checked again here before they are counted or
+explained. Each mutant runs in a child forked from a parent that has imported the libraries but run
+no test (running mutants one after another in one process leaks state: a later mutant was reported
+killed that survives alone). The survivors are taken in a seeded random order, so the first
+--limit of them are a fair sample. Run from the folder holding `mutants/`:
 
-    python tools/mutation_recheck.py [--extra tests/engine/test_x.py ...] > recheck.tsv
+    python tools/mutation_recheck.py [--limit N] [--extra tests/engine/test_x.py ...] > recheck.tsv
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -28,26 +31,41 @@ def survivors() -> list[str]:
     return [line.split(":")[0].strip() for line in out.splitlines() if line.endswith(": survived")]
 
 
+def run_alone(name: str, tests: list[str]) -> str:
+    """pytest in a forked child with the mutant active: killed, survived, or what went wrong."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        import pytest
+
+        os.environ["MUTANT_UNDER_TEST"] = name
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            code = int(pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests]))
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    return {0: "survived", 1: "killed", 5: "no tests"}.get(code, f"error {code}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--extra", nargs="*", default=[], help="test files run for every survivor")
+    parser.add_argument("--limit", type=int, help="recheck only the first N (a random sample)")
     args = parser.parse_args()
     names = survivors()
-    stats = json.loads(Path("mutants/mutmut-stats.json").read_text())
-    tests_of = stats["tests_by_mangled_function_name"]
+    random.Random(0).shuffle(names)
+    tests_of = json.loads(Path("mutants/mutmut-stats.json").read_text())
+    tests_of = tests_of["tests_by_mangled_function_name"]
     for key, value in (("OMP_NUM_THREADS", "1"), ("HYPOTHESIS_PROFILE", "mutation")):
         os.environ.setdefault(key, value)
     os.chdir("mutants")
     sys.path.insert(0, os.getcwd())
-    import pytest
+    import numpy  # noqa: F401 - the heavy imports once, in the parent; no test runs here
+    import pandas  # noqa: F401
+    import torch  # noqa: F401
 
-    for name in names:
+    for name in names[: args.limit]:
         tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], [])) + args.extra
-        os.environ["MUTANT_UNDER_TEST"] = name
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-            code = pytest.main(["-x", "-q", "-p", "no:cacheprovider", *tests])
-        verdict = {0: "survived", 5: "no tests"}.get(int(code), "killed")
-        print(f"{name}\t{verdict}", flush=True)
+        print(f"{name}\t{run_alone(name, tests)}", flush=True)
     return 0
 
 
