@@ -31,3 +31,30 @@ def test_one_block_columns_match_the_log_path_even_when_squares_underflow(H, S, 
         assert np.allclose(a[finite], b[finite], atol=1e-12, rtol=0), key
     if S > H:  # the c part of row 1 is about 1e-200 of its h part, not -inf
         assert -210 < fast["log10_grad_c"][1] < -190
+
+
+def test_block_norms_near_the_ends_of_the_float64_range():
+    """Per-block L2 norms without squaring into inf or 0 (the scaled path): against exact sums."""
+    import math
+
+    v = np.array([3e200, 4e200, 1e-200, -1e-200, 5.0, 12.0])
+    label = np.array([0, 0, 1, 1, 2, 2])
+    with np.errstate(over="ignore"):  # the first try squares into inf, as inside unroll
+        norms = flow._block_norms(v, label, 3)
+    expected = [5e200, math.sqrt(2) * 1e-200, 13.0]
+    assert np.allclose(norms, expected, rtol=1e-15, atol=0)
+
+
+def test_an_exactly_zero_gradient_is_minus_infinity_in_a_coupled_block():
+    """ReLU units all below 0 (bias -100) pass no gradient: dL/ds_t = 0 exactly before t = T."""
+    import torch
+
+    import rnnviz
+
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(2, 3, nonlinearity="relu").double()
+    with torch.no_grad():
+        rnn.bias_ih_l0.fill_(-100.0)
+    trace = rnnviz.unroll("a b c", rnn=rnn)
+    grad = trace.flow()["log10_grad_norm"].to_numpy()
+    assert np.isfinite(grad[-1]) and np.all(np.isneginf(grad[:-1]))

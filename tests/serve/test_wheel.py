@@ -102,16 +102,19 @@ def venv(wheel, tmp_path_factory) -> Path:
             check=True,
         ).stdout.strip()
     )
-    shared = [p for p in site.getsitepackages() if Path(p).is_dir()]
-    (own_site / "zz_rnnviz_test_deps.pth").write_text("\n".join(shared) + "\n")
     install = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q"]
         + ["--no-index", str(wheel)],
         capture_output=True,
         text=True,
         timeout=300,
+        env=clean_env(),  # with PYTHONPATH at a checkout, pip would find rnnviz installed there
     )
     assert install.returncode == 0, install.stderr[-3000:]
+    # After the install: with them visible, pip would find this environment's editable rnnviz
+    # "already satisfied" and install nothing.
+    shared = [p for p in site.getsitepackages() if Path(p).is_dir()]
+    (own_site / "zz_rnnviz_test_deps.pth").write_text("\n".join(shared) + "\n")
     return target
 
 
