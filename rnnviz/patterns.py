@@ -136,11 +136,7 @@ def attach_loss(
         step[T - 1] = dec_loss
         name = "sum of the decoder's cross-entropies (encoder-decoder)"
     loss = step.sum()
-    if config.pattern == "encoder-decoder":
-        final.retain_grad()
-        if c is not None:
-            dec_tensors[0][0]["c"].retain_grad()
-    loss.backward()
+    loss.backward()  # _run_decoder kept the grad of every decoder tensor, s'_0 included
     if decoder is not None:
         decoder["grads"] = decoder_grads(config.cell, *dec_tensors)
     grads = [

@@ -65,8 +65,13 @@ def test_states_and_gradients_match_autograd(case):
         with np.errstate(divide="ignore"):
             per_layer = np.log10(np.linalg.norm(blocks, axis=-1))
             per_h = np.log10(np.linalg.norm(blocks[..., : cfg.hidden_size], axis=-1))
+            per_c = np.log10(np.linalg.norm(blocks[..., cfg.hidden_size :], axis=-1))
         np.testing.assert_allclose(trace.layer_grad_log10[:, :, d, 0], per_layer, atol=1e-9)
         np.testing.assert_allclose(trace.layer_grad_log10[:, :, d, 1], per_h, atol=1e-9)
+        if cfg.cell == "lstm":  # each layer's c part
+            np.testing.assert_allclose(trace.layer_grad_log10[:, :, d, 2], per_c, atol=1e-9)
+        else:
+            assert np.isnan(trace.layer_grad_log10[:, :, d, 2]).all()
 
 
 @pytest.mark.parametrize("case", CASES[:8], ids=_id)
