@@ -37,7 +37,21 @@ def _saturated(cell: str) -> dict:
     return rnn.state_dict()
 
 
+def _mixed_blocks() -> dict:
+    """An Elman W_hh with 18 coupled units and 2 on their own: one block through the certified
+    rows, two through the small-block products, all rows in the same VJP."""
+    torch.manual_seed(1)
+    rnn = torch.nn.RNN(3, 20).double()
+    with torch.no_grad():
+        w = rnn.weight_hh_l0
+        w[18:, :] = 0.0
+        w[:, 18:] = 0.0
+        w[18, 18], w[19, 19] = 0.9, -0.5
+    return rnn.state_dict()
+
+
 CASES = {
+    "elman-mixed-blocks": dict(source=SENTENCE, state_dict=_mixed_blocks()),
     "lstm-saturated": dict(source=SENTENCE, state_dict=_saturated("lstm")),
     "gru-saturated": dict(source=SENTENCE, state_dict=_saturated("gru")),
     "irnn-h2": dict(source="a b", cell="elman", init="identity", hidden_size=2, input_size=2, seed=2),
