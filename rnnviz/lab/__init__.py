@@ -6,9 +6,7 @@ Plain data out, progress through a callback, no UI code. Names load on first use
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
+from rnnviz.lazy import lazy_package
 
 # public name -> module that defines it
 _NAMES = {
@@ -28,27 +26,4 @@ _NAMES = {
 __all__ = sorted(_NAMES)
 
 
-def __getattr__(name: str):
-    if name not in _NAMES:
-        raise AttributeError(f"module 'rnnviz.lab' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_NAMES[name]), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_NAMES})
-
-
-class _Package(types.ModuleType):
-    """Keeps an exported function when its own submodule loads: the import system binds a loaded
-    submodule as an attribute of its package, so `import rnnviz.lab.train` would otherwise replace
-    the function of that name with the module."""
-
-    def __setattr__(self, name: str, value) -> None:
-        if isinstance(value, types.ModuleType) and _NAMES.get(name) == value.__name__:
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package
+lazy_package(__name__, _NAMES)
