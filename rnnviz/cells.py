@@ -188,43 +188,27 @@ def rows_times(rows: np.ndarray, w: np.ndarray) -> np.ndarray:
 def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: str, to_input=True):
     """Pull cotangent rows cot (r, S) on s_t back: returns (rows on s_{t-1} (r, S), on the input).
     to_input=False skips the rows on the input (None): the bottom layer's are never used.
-    The chain's fast path: factors for all t from `vjp_factors`; `step_cotangents` gives the parts."""
+    The chain's fast path: many rows fold the gate factors into W_hh first; otherwise the core
+    of `step_cotangents`."""
     H = w["w_hh"].shape[1]
-    k = vjp_factors(cell, run, activation)
-
-    def on_input(rows: np.ndarray) -> np.ndarray | None:
-        return rows @ w["w_ih"] if to_input else None
-
-    if cell == "elman":
-        da = cot * k["slope"][t]  # (r, H)
-        return da @ w["w_hh"], on_input(da)
-    if cell == "lstm":
-        dh = cot[:, :H]
-        dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
-        if cot.shape[0] > FOLD_ROWS and not to_input:
-            # Many rows: fold the gate factors into W_hh once (H×H each) so the product costs
-            # 2 H^2 per row instead of 4 H^2: dz @ W_hh = dc @ C_t + dh @ O_t.
+    if cell != "elman" and cot.shape[0] > FOLD_ROWS and not to_input:
+        k = vjp_factors(cell, run, activation)
+        if cell == "lstm":
+            # Fold the gate factors into W_hh once (H×H each) so the product costs 2 H^2 per row
+            # instead of 4 H^2: dz @ W_hh = dc @ C_t + dh @ O_t.
+            dh = cot[:, :H]
+            dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
             f4 = k["dz"][t].reshape(4, H, 1) * w["w_hh"].reshape(4, H, H)
             d_h = dc @ (f4[0] + f4[1] + f4[2]) + dh @ f4[3]
             return np.concatenate([d_h, dc * k["f"][t]], axis=1), None
-        dz = np.concatenate([dc, dc, dc, dh], axis=1)  # (r, 4H)
-        dz *= k["dz"][t]
-        d_prev = np.concatenate([rows_times(dz, w["w_hh"]), dc * k["f"][t]], axis=1)
-        return d_prev, on_input(dz)
-    if cot.shape[0] > FOLD_ROWS and not to_input:
-        # Many rows: every gate's cotangent is cot times a factor, so fold the factors into W_hh
-        # once: d_prev = cot @ (diag(z) + F_r W_r + F_z W_z + F_n r W_n), H^2 per row, not 3 H^2.
+        # GRU: every gate's cotangent is cot times a factor, so fold the factors into W_hh once:
+        # d_prev = cot @ (diag(z) + F_r W_r + F_z W_z + F_n r W_n), H^2 per row, not 3 H^2.
         f3 = np.stack([k["dr"][t], k["dz"][t], k["dn"][t] * k["r"][t]])[:, :, None]
         fold = (f3 * w["w_hh"].reshape(3, H, H)).sum(axis=0)
         fold[np.diag_indices(H)] += k["z"][t]
         return cot @ fold, None
-    dn = cot * k["dn"][t]  # on n's pre-activation
-    dz = cot * k["dz"][t]
-    dr = cot * k["dr"][t]
-    d_prev = cot * k["z"][t] + rows_times(
-        np.concatenate([dr, dz, dn * k["r"][t]], axis=1), w["w_hh"]
-    )
-    return d_prev, on_input(np.concatenate([dr, dz, dn], axis=1))
+    parts = step_cotangents(cell, w, run, t, cot, activation, full=False)
+    return parts["prev"], (parts["z_ih"] @ w["w_ih"] if to_input else None)
 
 
 def step_cotangents(
@@ -241,33 +225,33 @@ def step_cotangents(
     k = vjp_factors(cell, run, activation)
     if cell == "elman":
         da = cot * k["slope"][t]  # (r, H)
-        parts = {"prev": da @ w["w_hh"], "z_ih": da, "z_hh": da, "a": da}
+        parts = {"prev": da @ w["w_hh"], "z_ih": da, "z_hh": da}
+        if full:
+            parts["a"] = da
     elif cell == "lstm":
         dh = cot[:, :H]
         dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
-        g = run.gates
-        gate_cot = {
-            "i": dc * g["g"][t],
-            "f": dc * run.c_prev[t],
-            "g": dc * g["i"][t],
-            "o": dh * np.tanh(run.c[t]),
-        }
         dz = np.concatenate([dc, dc, dc, dh], axis=1) * k["dz"][t]  # (r, 4H) through i f g o
-        prev = np.concatenate([dz @ w["w_hh"], dc * k["f"][t]], axis=1)
-        parts = {"prev": prev, "z_ih": dz, "z_hh": dz, "c": dc, **gate_cot}
+        prev = np.concatenate([rows_times(dz, w["w_hh"]), dc * k["f"][t]], axis=1)
+        parts = {"prev": prev, "z_ih": dz, "z_hh": dz}
+        if full:
+            g = run.gates
+            parts.update(c=dc, i=dc * g["g"][t], f=dc * run.c_prev[t], g=dc * g["i"][t])
+            parts["o"] = dh * np.tanh(run.c[t])
     else:
-        one_minus_z = sigmoid(-run.gate_pre[t, H : 2 * H])  # 1 - z without the subtraction
-        gate_cot = {"n": cot * one_minus_z, "z": cot * (run.h_prev[t] - run.gates["n"][t])}
         dn = cot * k["dn"][t]  # on n's pre-activation
         dz = cot * k["dz"][t]
-        gate_cot["r"] = dn * run.hn[t]
         dr = cot * k["dr"][t]
         z_hh = np.concatenate([dr, dz, dn * k["r"][t]], axis=1)
         parts = {
-            "prev": cot * k["z"][t] + z_hh @ w["w_hh"],
+            "prev": cot * k["z"][t] + rows_times(z_hh, w["w_hh"]),
             "z_ih": np.concatenate([dr, dz, dn], axis=1),
+            "z_hh": z_hh,
         }
-        parts.update(z_hh=z_hh, **gate_cot)
+        if full:
+            parts["n"] = cot * sigmoid(-run.gate_pre[t, H : 2 * H])  # 1 - z, no subtraction
+            parts["z"] = cot * (run.h_prev[t] - run.gates["n"][t])
+            parts["r"] = dn * run.hn[t]
     if full:
         parts.update(input=parts["z_ih"] @ w["w_ih"], s=cot, h=cot[:, :H])
     return parts
