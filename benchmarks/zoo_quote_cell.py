@@ -2,7 +2,7 @@
 
 Every held-out standard-library file (`rnnviz.zoo.charlm_data`, about one in eight) is cut into
 pieces of 3,000 characters (the first two of each file); each piece is read by the model and every
-h and c unit is correlated (Pearson) with the `string` feature (`rnnviz.tables.unit_features_frame`).
+h and c unit is ranked by its Pearson r with the `string` feature (`rnnviz.tables.rank_units`).
 Printed: per piece the best unit and its r, and how many pieces reach |r| >= 0.7.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/zoo_quote_cell.py                      # the shipped model
@@ -51,12 +51,10 @@ def main() -> None:
             if inside.std() == 0:  # no string in the piece (or all of it one): r is undefined
                 continue
             best = (0.0, "")
-            for part, values in (("h", trace.h[:, 0, 0]), ("c", trace.c[:, 0, 0])):
-                a, f = values - values.mean(0), inside - inside.mean()
-                r = (a * f[:, None]).sum(0) / np.sqrt((a * a).sum(0) * (f * f).sum() + 1e-300)
-                j = int(np.nanargmax(np.abs(r)))
-                if abs(r[j]) > abs(best[0]):
-                    best = (float(r[j]), f"{part}[{j}]")
+            for part in ("h", "c"):
+                top = tables.rank_units(trace, inside, part=part).iloc[0]
+                if top["abs_correlation"] > abs(best[0]):
+                    best = (float(top["correlation"]), f"{part}[{int(top['unit'])}]")
             rows.append((path.name, start, *best))
             print(f"{path.name:>16} @{start:>5}  best {best[1]:>7}  r = {best[0]:+.3f}", flush=True)
     reached = sum(abs(r) >= 0.7 for *_, r, _ in rows)
