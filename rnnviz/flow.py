@@ -276,7 +276,8 @@ def _one_block_columns(unit: np.ndarray, scale: np.ndarray, H: int, S: int, L: i
     a group's norm is 10**scale * sqrt(its sum of squares), all groups in one product. A group
     whose squares all underflow (every entry below 1e-154 of the row's norm) is redone per entry."""
     T, n = unit.shape
-    groups = {k: cols for k, cols in _column_groups(n, H, S, L).items() if cols.size}
+    every = _column_groups(n, H, S, L)
+    groups = {k: cols for k, cols in every.items() if cols.size}
     member = np.zeros((n, len(groups)))
     for j, cols in enumerate(groups.values()):
         member[cols, j] = 1.0
@@ -293,7 +294,7 @@ def _one_block_columns(unit: np.ndarray, scale: np.ndarray, H: int, S: int, L: i
             with np.errstate(divide="ignore"):
                 entry_log = np.log10(np.abs(unit[rows])) + scale[rows, None]
             logs[rows, j] = _group_log10(entry_log, cols)
-    columns = dict.fromkeys(_column_groups(n, H, S, L), np.full(T, np.nan))
+    columns = dict.fromkeys(every, np.full(T, np.nan))  # the empty groups (no c): NaN
     columns.update({k: logs[:, j] for j, k in enumerate(groups)})
     g_rows = np.where(np.isfinite(columns["all"])[:, None], unit, 0.0)
     g_rows[np.isnan(columns["all"])] = np.nan
