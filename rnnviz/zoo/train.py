@@ -13,18 +13,19 @@ import sys
 import traceback
 
 from rnnviz.zoo.registry import SPECS
-from rnnviz.zoo.training import train_one
+from rnnviz.zoo.training import train_one, train_trial
 
 
 def _in_process(trials: list[dict], on_result) -> list[dict]:
+    """The trials one after the other; on_result(index, total, row) as `run_trials` calls it."""
     results = []
-    for trial in trials:
+    for index, trial in enumerate(trials):
         try:
             result = {"status": "ok", **train_one(**trial)}
         except Exception as exc:  # noqa: BLE001 - one failed trial must not stop the others
             traceback.print_exc()
             result = {**trial, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-        on_result(result)
+        on_result(index, len(trials), result)
         results.append(result)
     return results
 
@@ -42,8 +43,8 @@ def main(argv=None) -> int:
         for name in (args.only or list(SPECS))
     ]
 
-    def show(result: dict) -> None:
-        print(json.dumps(result), flush=True)
+    def show(index: int, total: int, result: dict) -> None:
+        print(f"[{index + 1}/{total}] {json.dumps(result)}", flush=True)
 
     try:
         from rnnviz.distributed import run_trials
@@ -56,7 +57,7 @@ def main(argv=None) -> int:
         results = _in_process(trials, show)
     else:
         results = run_trials(
-            train_one, trials, cluster=args.cluster, workers=args.workers, on_result=show
+            train_trial, trials, cluster=args.cluster, workers=args.workers, on_result=show
         )
     failed = [r for r in results if r.get("status", "ok") != "ok" or "error" in r]
     return 1 if failed else 0

@@ -70,6 +70,11 @@ def train_one(name: str, seed: int = 0, out_dir: str | None = None, **options) -
     return {"name": name, "seed": seed, "seconds": round(seconds, 1), "path": str(path), **metrics}
 
 
+def train_trial(trial: dict) -> dict:
+    """`train_one(**trial)` in the shape `rnnviz.distributed.run_trials` calls (one dict)."""
+    return train_one(**trial)
+
+
 def _schedule(opt, steps: int, lr: float):
     """Cosine decay to a tenth of the rate: steady late steps without tuning a schedule per cell."""
     return torch.optim.lr_scheduler.LambdaLR(

@@ -26,6 +26,17 @@ def test_train_one_ships_a_loadable_char_lm(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_zoo_model_trains_as_a_distributed_trial(tmp_path):
+    """The CLI hands `train_trial` to run_trials, which calls it with one dict per trial."""
+    from rnnviz.distributed import run_trials
+    from rnnviz.zoo.training import train_trial
+
+    trial = {"name": "charlm-gru", "seed": 1, "out_dir": str(tmp_path), "steps": 2}
+    (row,) = run_trials(train_trial, [{**trial, "eval_chars": 2000}], workers=0)
+    assert "error" not in row and row["path"].endswith("charlm-gru.pt")
+
+
+@pytest.mark.slow
 def test_train_one_is_seeded(tmp_path):
     a = train_one("charlm-elman", seed=2, out_dir=str(tmp_path / "a"), steps=2, eval_chars=2000)
     b = train_one("charlm-elman", seed=2, out_dir=str(tmp_path / "b"), steps=2, eval_chars=2000)
@@ -41,6 +52,27 @@ def test_a_tagger_trains_when_faker_is_installed(tmp_path):
 
 def test_a_failed_trial_is_reported_not_fatal():
     seen = []
-    results = cli._in_process([{"name": "tagger-transformer", "seed": 0}], seen.append)
+    results = cli._in_process(
+        [{"name": "tagger-transformer", "seed": 0}], lambda *args: seen.append(args)
+    )
     assert results[0]["status"] == "failed" and "Unknown model" in results[0]["error"]
-    assert seen == results
+    assert seen == [(0, 1, results[0])]
+
+
+def test_the_cli_reports_each_trial_as_run_trials_finishes_it(monkeypatch, capsys):
+    """run_trials calls on_result(index, total, row); the CLI prints progress and fails with 1."""
+    from rnnviz import distributed
+
+    def fake_run_trials(func, trials, cluster=None, workers=None, on_result=None):
+        with pytest.raises(rnnviz.RnnvizError, match="Unknown model 'tagger-transformer'"):
+            func({"name": "tagger-transformer", "seed": 0})  # one dict per trial, as run_trials
+        rows = [{**t, "status": "failed", "error": "worker lost"} for t in trials]
+        for index, row in enumerate(rows):
+            on_result(index, len(trials), row)
+        return rows
+
+    monkeypatch.setattr(distributed, "run_trials", fake_run_trials)
+    assert cli.main(["--only", "charlm-gru", "--only", "charlm-lstm"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == ["[1/2]", "[2/2]"]
+    assert json.loads(lines[1].split(" ", 1)[1])["name"] == "charlm-lstm"
