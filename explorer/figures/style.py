@@ -253,8 +253,9 @@ def _at_least(holder, key: str, size: int) -> None:
 
 def escape(text: object) -> str:
     """User text as inert text: Plotly renders hover and tick text as a subset of HTML.
-    Plotly decodes numeric entities but not &quot;, so a double quote is written as &#34;."""
-    return html.escape(str(text), quote=True).replace("&quot;", "&#34;")
+    Plotly decodes decimal numeric entities but neither &quot; nor hex ones (a tick showed
+    "&#x27;" for a quote), so the quotes are written as &#34; and &#39;."""
+    return html.escape(str(text), quote=True).replace("&quot;", "&#34;").replace("&#x27;", "&#39;")
 
 
 def step_label(t: int, token: object) -> str:

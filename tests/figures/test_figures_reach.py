@@ -35,6 +35,13 @@ def test_rows_are_the_cells_in_order_and_the_words_are_escaped():
     assert np.allclose(np.asarray(z)[0], [-3.0, -2.0, -1.0, -0.2])
 
 
+def test_quotes_are_escaped_as_entities_plotly_decodes():
+    """Plotly shows &quot; and hex entities (&#x27;) literally; decimal ones it decodes."""
+    from explorer.figures.style import escape
+
+    assert escape("""it's "x" <b>""") == "it&#39;s &#34;x&#34; &lt;b&gt;"
+
+
 def test_colour_is_monotone_in_the_gradient_and_the_bar_counts_decades():
     fig = reach_figure({"Elman": _frame(list("abcd"), [-4.2, -3.1, -1.5, -0.1])})
     trace = fig.to_plotly_json()["data"][0]
