@@ -53,14 +53,15 @@ def compare_figure(
     all_values = []
     for col, name in enumerate(names, start=1):
         rows = forward[name]
-        tokens = [escape(tok) for tok in rows.get("token", rows["t"])]
+        words = list(rows.get("token", rows["t"]))
+        tokens = [escape(tok) for tok in words]  # hover text; step_ticks escapes the tick labels
         axes = grid.axes(1, col)
         for column, (label, dash) in COMPARED.items():
             if column in rows:
                 all_values.append(rows[column].to_numpy(dtype=float))
                 traces.append(_line(name, rows, column, label, dash, tokens, axes))
         shapes.append(build.hline(0, {"color": "#999999", "width": 1, "dash": "dot"}, axes))
-        ticks, labels = step_ticks(rows["t"].to_list(), tokens, max_labels=8)
+        ticks, labels = step_ticks(rows["t"].to_list(), words, max_labels=8)
         x_axis = layout[grid.axis_key(1, col, "x")]
         x_axis.update(tickvals=ticks, ticktext=labels, tickangle=-45)
     shared = finite_range(np.concatenate(all_values)) if all_values else None

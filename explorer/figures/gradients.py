@@ -114,7 +114,8 @@ def gradient_flow_figure(
     shapes: list[dict] = []
     for row, direction in enumerate(directions, start=1):
         rows = _direction_rows(flow, direction)
-        tokens = [escape(tok) for tok in rows.get("token", rows["t"])]
+        words = list(rows.get("token", rows["t"]))
+        tokens = [escape(tok) for tok in words]  # hover text; step_ticks escapes the tick labels
         axes = grid.axes(row, 1)
         for column in columns:
             y, n_zero, n_inf, n_nan = _gap_values(rows[column])
@@ -147,7 +148,7 @@ def gradient_flow_figure(
             )
         shapes.append(build.hline(0, {"color": "#999999", "width": 1, "dash": "dot"}, axes))
         layout[grid.axis_key(row, 1, "y")]["title"] = {"text": "log10 of norm (decades)"}
-        ticks, labels = step_ticks(rows["t"].to_list(), tokens)
+        ticks, labels = step_ticks(rows["t"].to_list(), words)
         if predictions is not None:
             tick_tokens = dict(zip(rows["t"].to_list(), rows.get("token", rows["t"]), strict=True))
             stacked = len(ticks) <= STACKED_TICKS
@@ -238,7 +239,7 @@ def singular_values_figure(
     for row, direction in enumerate(directions, start=1):
         rows = _direction_rows(sv, direction)
         stats = _sigma_stats(rows)
-        ts, tokens = stats["t"], [escape(tok) for tok in stats["token"]]
+        ts, tokens = stats["t"], [escape(tok) for tok in stats["token"]]  # hover text
         zero_count += int((rows["value"] <= 0).sum())
         traces += _sigma_traces(stats, ts, tokens, row, grid.axes(row, 1))
         y_axis = layout[grid.axis_key(row, 1, "y")]
@@ -246,7 +247,7 @@ def singular_values_figure(
         y_axis["exponentformat"] = "power"
         if _decades(stats["low"], stats["high"]) >= 2:
             y_axis["dtick"] = 1  # one tick per decade, no 2/5 clutter
-        ticks, labels = step_ticks(ts.tolist(), tokens)
+        ticks, labels = step_ticks(ts.tolist(), list(stats["token"]))  # escapes them itself
         layout[grid.axis_key(row, 1, "x")].update(tickvals=ticks, ticktext=labels)
     shapes = selected_step_shapes(selected_t, grid, traces)
     if shapes:
