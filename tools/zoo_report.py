@@ -10,6 +10,7 @@ network reads the trained model's own x_t and is scored on the same targets, so 
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def accuracy(name: str) -> float:
 
 def units(name: str) -> list[str]:
     trace = rnnviz.unroll(CODE, model=name)
-    held = rnnviz.unroll(read_text(source_files(held_out=True))[200_000:203_000], model=name)
+    text = read_text(source_files(held_out=True))
+    start = re.compile(r"^(def |class )", re.M).search(text, 200_000).start()  # outside strings
+    held = rnnviz.unroll(text[start : start + 3000], model=name)
     lines = []
     for feature in (
         "string",

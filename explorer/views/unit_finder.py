@@ -20,7 +20,7 @@ from rnnviz.zoo.text_features import regex_mask
 
 REGEX = "a regex…"
 TOP_UNITS = 8
-DEFAULTS = ("string_or_comment", "person")
+DEFAULTS = ("string", "person")
 FEATURE_LABELS = {
     "string": "inside a string",
     "comment": "inside a comment",
@@ -45,7 +45,7 @@ def unit_finder(
     names = [c for c in features.columns if c not in ("t", "token")]
     choice_key, regex_key, part_key = prefix + "ufeat", prefix + "uregex", prefix + "upart"
     if st.session_state.get(choice_key) not in (*names, REGEX):
-        # Start on what the trained models track best (docs/zoo.md): prose cells, name cells.
+        # Start on the showcase (docs/zoo.md): the LSTM's string cells, the taggers' name cells.
         st.session_state[choice_key] = next((n for n in DEFAULTS if n in names), names[0])
     st.session_state.setdefault(regex_key, "")
     parts = ("h", "c") if trace.c is not None else ("h",)

@@ -41,9 +41,15 @@ SPECS: dict[str, ModelSpec] = {
         ModelSpec("tagger-lstm", "tagger", "lstm", 48, 32, dict(_TAGGER_TRAIN)),
         ModelSpec("tagger-gru", "tagger", "gru", 48, 32, dict(_TAGGER_TRAIN)),
         ModelSpec("charlm-elman", "charlm", "elman", 128, 32, dict(_CHARLM_TRAIN)),
-        # trained longer, at a higher rate: the unit finder's showcase (its units are in docs/zoo.md)
+        # the unit finder's showcase (docs/zoo.md): trained longer, at a higher rate, and with
+        # temporal activation regularisation, which makes its string units twice as common
         ModelSpec(
-            "charlm-lstm", "charlm", "lstm", 128, 32, {**_CHARLM_TRAIN, "steps": 10000, "lr": 4e-3}
+            "charlm-lstm",
+            "charlm",
+            "lstm",
+            128,
+            32,
+            {**_CHARLM_TRAIN, "steps": 10000, "lr": 4e-3, "tar": 10.0},
         ),
         ModelSpec("charlm-gru", "charlm", "gru", 128, 32, dict(_CHARLM_TRAIN)),
     )

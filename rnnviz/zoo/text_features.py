@@ -18,7 +18,7 @@ from rnnviz.errors import RnnvizError
 CHAR_FEATURES = (
     "string",
     "comment",
-    "string_or_comment",  # inside prose rather than code: what charlm-lstm's h[48] tracks
+    "string_or_comment",  # inside prose rather than code (a unit of every char LM tracks it)
     "bracket_depth",
     "indent",
     "column",

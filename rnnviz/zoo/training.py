@@ -183,7 +183,7 @@ class _CharNet(nn.Module):
 
     def forward(self, ids, state=None):
         out, state = self.rnn(self.embed(ids), state)
-        return self.head(out), state
+        return self.head(out), state, out
 
 
 def _bits_per_char(net, ids: np.ndarray, streams: int = 16, chunk: int = 256) -> float:
@@ -195,7 +195,7 @@ def _bits_per_char(net, ids: np.ndarray, streams: int = 16, chunk: int = 256) ->
     total, state = 0.0, None
     with torch.no_grad():
         for k in range(0, x.shape[0], chunk):
-            logits, state = net(x[k : k + chunk], state)
+            logits, state, _ = net(x[k : k + chunk], state)
             total += float(
                 nn.functional.cross_entropy(
                     logits.flatten(0, 1), y[k : k + chunk].flatten(), reduction="sum"
@@ -216,6 +216,7 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
     net = _CharNet(s, len(vocab))
     steps, batch, seq_len = int(opts["steps"]), int(opts["batch"]), int(opts["seq_len"])
     lr = float(opts["lr"])
+    tar = float(opts.get("tar", 0.0))
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = _schedule(opt, steps, lr)
     # Stateful truncated backprop (as Karpathy's char-rnn): B streams read the text on, each chunk
@@ -230,9 +231,13 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
             print(f"{s.name}: step {step}/{steps}", file=sys.stderr, flush=True)
         chunk = torch.from_numpy(ids[(position[None, :] + windows[:, None]) % len(ids)])
         position = (position + seq_len) % len(ids)
-        logits, state = net(chunk[:-1], state)
+        logits, state, out = net(chunk[:-1], state)
         state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), chunk[1:].flatten())
+        if (
+            tar
+        ):  # temporal activation regularisation (Merity et al. 2017): h moves only when it must
+            loss = loss + tar * (out[1:] - out[:-1]).pow(2).mean()
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)

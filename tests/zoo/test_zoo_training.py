@@ -37,6 +37,17 @@ def test_a_zoo_model_trains_as_a_distributed_trial(tmp_path):
 
 
 @pytest.mark.slow
+def test_tar_changes_what_a_char_lm_learns(tmp_path):
+    """charlm-lstm's TAR term is in the loss: the same seed and steps without it end elsewhere."""
+    runs = [
+        train_one("charlm-lstm", seed=0, out_dir=str(tmp_path / k), steps=2, eval_chars=2000, tar=t)
+        for k, t in (("with", 10.0), ("without", 0.0))
+    ]
+    a, b = (torch.load(r["path"], weights_only=True) for r in runs)
+    assert not torch.equal(a["rnn.weight_hh_l0"], b["rnn.weight_hh_l0"])
+
+
+@pytest.mark.slow
 def test_train_one_is_seeded(tmp_path):
     a = train_one("charlm-elman", seed=2, out_dir=str(tmp_path / "a"), steps=2, eval_chars=2000)
     b = train_one("charlm-elman", seed=2, out_dir=str(tmp_path / "b"), steps=2, eval_chars=2000)
