@@ -42,7 +42,7 @@ SPECS: dict[str, ModelSpec] = {
         ModelSpec("tagger-gru", "tagger", "gru", 48, 32, dict(_TAGGER_TRAIN)),
         ModelSpec("charlm-elman", "charlm", "elman", 128, 32, dict(_CHARLM_TRAIN)),
         # the unit finder's showcase (docs/zoo.md): trained longer, at a higher rate, and with
-        # temporal activation regularisation, which makes its string units twice as common
+        # temporal activation regularisation, which makes its string units more common
         ModelSpec(
             "charlm-lstm",
             "charlm",
