@@ -150,7 +150,7 @@ def gradient_flow_figure(
         layout[grid.axis_key(row, 1, "y")]["title"] = {"text": "log10 of norm (decades)"}
         ticks, labels = step_ticks(rows["t"].to_list(), words)
         if predictions is not None:
-            tick_tokens = dict(zip(rows["t"].to_list(), rows.get("token", rows["t"]), strict=True))
+            tick_tokens = dict(zip(rows["t"].to_list(), words, strict=True))
             stacked = len(ticks) <= STACKED_TICKS
             labels = [tagged_label(t, tick_tokens[t], predictions, stacked) for t in ticks]
         layout[grid.axis_key(row, 1, "x")].update(tickvals=ticks, ticktext=labels)

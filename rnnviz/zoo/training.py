@@ -234,9 +234,7 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
         logits, state, out = net(chunk[:-1], state)
         state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), chunk[1:].flatten())
-        if (
-            tar
-        ):  # temporal activation regularisation (Merity et al. 2017): h moves only when it must
+        if tar:  # temporal activation regularisation (Merity et al. 2017): h moves only if it must
             loss = loss + tar * (out[1:] - out[:-1]).pow(2).mean()
         opt.zero_grad()
         loss.backward()
