@@ -1,8 +1,8 @@
 """CLI: train the zoo (`python -m rnnviz.zoo.train [--only NAME] [--cluster ADDR]`) and ship it.
 
-Each model is one trial, `train_one(name=..., seed=...)`. With `rnnviz.distributed` importable
-the trials go through its `run_trials` (a Dask cluster at --cluster, or local workers); without it
-they run here, one after the other. A failed trial is reported and the others still run.
+Each model is one trial, `train_trial({"name": ..., "seed": ...})`, run by
+`rnnviz.distributed.run_trials` (a Dask cluster at --cluster, local workers, or --workers 0 for
+this process). A failed trial is reported and the others still run.
 """
 
 from __future__ import annotations
@@ -10,24 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import traceback
 
+from rnnviz.distributed import run_trials
+from rnnviz.errors import RnnvizError
 from rnnviz.zoo.registry import SPECS
-from rnnviz.zoo.training import train_one, train_trial
-
-
-def _in_process(trials: list[dict], on_result) -> list[dict]:
-    """The trials one after the other; on_result(index, total, row) as `run_trials` calls it."""
-    results = []
-    for index, trial in enumerate(trials):
-        try:
-            result = {"status": "ok", **train_one(**trial)}
-        except Exception as exc:  # noqa: BLE001 - one failed trial must not stop the others
-            traceback.print_exc()
-            result = {**trial, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
-        on_result(index, len(trials), result)
-        results.append(result)
-    return results
+from rnnviz.zoo.training import train_trial
 
 
 def main(argv=None) -> int:
@@ -47,20 +34,13 @@ def main(argv=None) -> int:
         print(f"[{index + 1}/{total}] {json.dumps(result)}", flush=True)
 
     try:
-        from rnnviz.distributed import run_trials
-    except ImportError:
-        ignored = " (--cluster/--workers ignored)" if args.cluster or args.workers else ""
-        print(
-            f"rnnviz.distributed is not available: {len(trials)} trial(s) in-process{ignored}",
-            file=sys.stderr,
-        )
-        results = _in_process(trials, show)
-    else:
         results = run_trials(
             train_trial, trials, cluster=args.cluster, workers=args.workers, on_result=show
         )
-    failed = [r for r in results if r.get("status", "ok") != "ok" or "error" in r]
-    return 1 if failed else 0
+    except RnnvizError as exc:  # a bad --cluster / --workers: the message, not a traceback
+        print(f"python -m rnnviz.zoo.train: error: {exc}", file=sys.stderr)
+        return 2
+    return 1 if any(r.get("status", "ok") != "ok" for r in results) else 0  # failed or cancelled
 
 
 if __name__ == "__main__":

@@ -62,9 +62,15 @@ def test_a_tagger_trains_when_faker_is_installed(tmp_path):
 
 
 def test_a_failed_trial_is_reported_not_fatal():
+    from rnnviz.distributed import run_trials
+    from rnnviz.zoo.training import train_trial
+
     seen = []
-    results = cli._in_process(
-        [{"name": "tagger-transformer", "seed": 0}], lambda *args: seen.append(args)
+    results = run_trials(
+        train_trial,
+        [{"name": "tagger-transformer", "seed": 0}],
+        workers=0,
+        on_result=lambda *args: seen.append(args),
     )
     assert results[0]["status"] == "failed" and "Unknown model" in results[0]["error"]
     assert seen == [(0, 1, results[0])]
@@ -72,7 +78,6 @@ def test_a_failed_trial_is_reported_not_fatal():
 
 def test_the_cli_reports_each_trial_as_run_trials_finishes_it(monkeypatch, capsys):
     """run_trials calls on_result(index, total, row); the CLI prints progress and fails with 1."""
-    from rnnviz import distributed
 
     def fake_run_trials(func, trials, cluster=None, workers=None, on_result=None):
         with pytest.raises(rnnviz.RnnvizError, match="Unknown model 'tagger-transformer'"):
@@ -82,8 +87,14 @@ def test_the_cli_reports_each_trial_as_run_trials_finishes_it(monkeypatch, capsy
             on_result(index, len(trials), row)
         return rows
 
-    monkeypatch.setattr(distributed, "run_trials", fake_run_trials)
+    monkeypatch.setattr(cli, "run_trials", fake_run_trials)
     assert cli.main(["--only", "charlm-gru", "--only", "charlm-lstm"]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == ["[1/2]", "[2/2]"]
     assert json.loads(lines[1].split(" ", 1)[1])["name"] == "charlm-lstm"
+
+
+def test_a_bad_cluster_address_is_a_message_not_a_traceback(capsys):
+    assert cli.main(["--only", "charlm-gru", "--cluster", "bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "cluster must be a Dask scheduler address" in err and "Traceback" not in err
