@@ -31,7 +31,7 @@ def test_client_changes_a_widget_and_sees_the_new_output():
         first, second = run_async(_change_trivial_text(server.url))
     assert first.ok and second.ok
     assert first.element_counts["markdown"] == 1 and second.element_counts["markdown"] == 1
-    assert 0 < second.seconds < 10
+    assert second.seconds > 0  # measured, not bounded: no test asserts a wall time
 
 
 async def _explorer_controls(url: str) -> tuple:
