@@ -8,7 +8,7 @@ no test (running mutants one after another in one process leaks state: a later m
 killed that survives alone). The survivors are taken in a seeded random order, so the first
 --limit of them are a fair sample. Run from the folder holding `mutants/`:
 
-    python tools/mutation_recheck.py [--limit N] [--extra tests/engine/test_x.py ...] > recheck.tsv
+    python tools/mutation_recheck.py [--limit N] [--shard K/N] [--extra tests/x.py ...] > recheck.tsv
 """
 
 from __future__ import annotations
@@ -50,9 +50,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--extra", nargs="*", default=[], help="test files run for every survivor")
     parser.add_argument("--limit", type=int, help="recheck only the first N (a random sample)")
+    parser.add_argument(
+        "--shard", default="1/1", help="K/N: every N-th survivor from the K-th (one process per core)"
+    )
     args = parser.parse_args()
     names = survivors()
     random.Random(0).shuffle(names)
+    k, n = (int(part) for part in args.shard.split("/"))
+    names = names[: args.limit][k - 1 :: n]
     tests_of = json.loads(Path("mutants/mutmut-stats.json").read_text())
     tests_of = tests_of["tests_by_mangled_function_name"]
     for key, value in (("OMP_NUM_THREADS", "1"), ("HYPOTHESIS_PROFILE", "mutation")):
@@ -63,7 +68,7 @@ def main() -> int:
     import pandas  # noqa: F401
     import torch  # noqa: F401
 
-    for name in names[: args.limit]:
+    for name in names:
         tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], [])) + args.extra
         print(f"{name}\t{run_alone(name, tests)}", flush=True)
     return 0

@@ -88,9 +88,11 @@ def test_same_config_same_numbers():
     ],
 )
 def test_bad_input_is_a_clear_error(kwargs, message):
-    source = kwargs.pop("source")
+    # A copy: the parameter dict is shared by every run of this test in one process (mutmut reruns)
+    options = dict(kwargs)
+    source = options.pop("source")
     with pytest.raises(RnnvizError, match=message):
-        rnnviz.unroll(source, **kwargs)
+        rnnviz.unroll(source, **options)
 
 
 def test_default_cap_admits_ten_thousand_tokens_and_is_adjustable():
