@@ -51,7 +51,9 @@ def main() -> int:
     parser.add_argument("--extra", nargs="*", default=[], help="test files run for every survivor")
     parser.add_argument("--limit", type=int, help="recheck only the first N (a random sample)")
     parser.add_argument(
-        "--shard", default="1/1", help="K/N: every N-th survivor from the K-th (one process per core)"
+        "--shard",
+        default="1/1",
+        help="K/N: every N-th survivor from the K-th (one process per core)",
     )
     args = parser.parse_args()
     names = survivors()

@@ -41,15 +41,15 @@ SPECS: dict[str, ModelSpec] = {
         ModelSpec("tagger-lstm", "tagger", "lstm", 48, 32, dict(_TAGGER_TRAIN)),
         ModelSpec("tagger-gru", "tagger", "gru", 48, 32, dict(_TAGGER_TRAIN)),
         ModelSpec("charlm-elman", "charlm", "elman", 128, 32, dict(_CHARLM_TRAIN)),
-        # the unit finder's showcase (docs/zoo.md): trained longer, at a higher rate, and with
-        # temporal activation regularisation, which makes its string units more common
+        # the unit finder's showcase (docs/zoo.md): trained longer, at a higher rate, and with two
+        # penalties on how h moves (TAR: squared steps; TV: their L1), which made its quote cell
         ModelSpec(
             "charlm-lstm",
             "charlm",
             "lstm",
             128,
             32,
-            {**_CHARLM_TRAIN, "steps": 10000, "lr": 4e-3, "tar": 10.0},
+            {**_CHARLM_TRAIN, "steps": 10000, "lr": 4e-3, "tar": 10.0, "tv": 1.0},
         ),
         ModelSpec("charlm-gru", "charlm", "gru", 128, 32, dict(_CHARLM_TRAIN)),
     )

@@ -217,6 +217,7 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
     steps, batch, seq_len = int(opts["steps"]), int(opts["batch"]), int(opts["seq_len"])
     lr = float(opts["lr"])
     tar = float(opts.get("tar", 0.0))
+    tv = float(opts.get("tv", 0.0))
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     sched = _schedule(opt, steps, lr)
     # Stateful truncated backprop (as Karpathy's char-rnn): B streams read the text on, each chunk
@@ -236,6 +237,8 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), chunk[1:].flatten())
         if tar:  # temporal activation regularisation (Merity et al. 2017): h moves only if it must
             loss = loss + tar * (out[1:] - out[:-1]).pow(2).mean()
+        if tv:  # total variation (L1 of the same steps): a unit moves in few, sharp jumps
+            loss = loss + tv * (out[1:] - out[:-1]).abs().mean()
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)

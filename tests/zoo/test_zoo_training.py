@@ -37,11 +37,20 @@ def test_a_zoo_model_trains_as_a_distributed_trial(tmp_path):
 
 
 @pytest.mark.slow
-def test_tar_changes_what_a_char_lm_learns(tmp_path):
-    """charlm-lstm's TAR term is in the loss: the same seed and steps without it end elsewhere."""
+@pytest.mark.parametrize("penalty", ["tar", "tv"])
+def test_each_penalty_changes_what_a_char_lm_learns(tmp_path, penalty):
+    """charlm-lstm's TAR and TV terms are in the loss: the same seed and steps without one of them
+    end elsewhere."""
     runs = [
-        train_one("charlm-lstm", seed=0, out_dir=str(tmp_path / k), steps=2, eval_chars=2000, tar=t)
-        for k, t in (("with", 10.0), ("without", 0.0))
+        train_one(
+            "charlm-lstm",
+            seed=0,
+            out_dir=str(tmp_path / k),
+            steps=2,
+            eval_chars=2000,
+            **{penalty: w},
+        )
+        for k, w in (("with", 10.0), ("without", 0.0))
     ]
     a, b = (torch.load(r["path"], weights_only=True) for r in runs)
     assert not torch.equal(a["rnn.weight_hh_l0"], b["rnn.weight_hh_l0"])
