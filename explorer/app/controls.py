@@ -23,6 +23,7 @@ from explorer.app.weights import (
     zoo_config,
 )
 from rnnviz.config import ACTIVATIONS, CELLS, DEFAULT_MAX_TOKENS, INITS, PATTERNS, TOKENIZERS
+from rnnviz.zoo import charlm_data
 
 # Dashboard caps: far below the engine's (1024 units, 8 layers) so a slider never freezes a lecture.
 # The engine itself accepts more from Python; docs/notes/app.md says so.
@@ -35,11 +36,23 @@ MAX_TOKENS = max(1, min(int(os.environ.get("RNNVIZ_MAX_TOKENS") or 2000), DEFAUL
 MAX_TEXT_CHARS = 10 * MAX_TOKENS
 MAX_SEED = 2**31 - 1
 
+
+def _held_out_code(name: str = "runpy.py", chars: int = 1500) -> dict[str, str]:
+    """The opening of a standard-library file no char LM read (every machine has it), cut at a
+    line end: with charlm-lstm the unit finder shows its quote cell there (docs/zoo.md)."""
+    try:
+        text = (charlm_data.stdlib_dir() / name).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {f"Python code ({name}, for the char LMs)": text[: text.rfind("\n", 0, chars) + 1]}
+
+
 PRESETS = {
     "John lives in Salt Lake City": "John lives in Salt Lake City",
     "Long-range agreement": "The keys that the man who lives next door gave me are on the table",
     "Counting (a a a … b)": "a a a a a a a a a a a a a a a a a a a a a a a a a a a a a a b",
     "Two clauses": "The movie was not good , but the actors were brilliant",
+    **_held_out_code(),
 }
 DEFAULT_TEXT = PRESETS["John lives in Salt Lake City"]
 SCALINGS = ("factor", "spectral radius", "largest singular value")

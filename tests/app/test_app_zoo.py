@@ -136,6 +136,21 @@ def test_the_unit_finder_ranks_units_for_a_builtin_feature():
     assert list(at.dataframe[-1].value["unit"]) == [f"c[{u}]" for u in want_c["unit"]]
 
 
+def test_the_code_preset_shows_the_char_lstms_quote_cell():
+    """The example the brief asks for: a held-out stdlib file (a preset), read by charlm-lstm; the
+    unit finder starts on "inside a string" and ranks Karpathy's quote cell, h[56], first."""
+    from explorer.app.controls import PRESETS
+
+    name = next(n for n in PRESETS if n.startswith("Python code"))
+    at = open_app("states", query={"weights": "charlm-lstm"})
+    at.sidebar.selectbox(key="preset").set_value(name).run()
+    assert_clean(at)
+    assert at.session_state["text"] == PRESETS[name]
+    assert at.selectbox(key="ufeat").value == "string"
+    table = at.dataframe[-1].value
+    assert table["unit"].iloc[0] == "h[56]" and table["r"].iloc[0] >= 0.8
+
+
 def test_the_unit_finder_ranks_units_for_a_regex_with_random_weights_too():
     at = open_app("states", query={"text": "The cat sat on the mat with a hat"})
     at.selectbox(key="ufeat").set_value("a regex…").run()
