@@ -61,6 +61,8 @@ CASES = {
     "orth-h5-relu-seed3": dict(source=SENTENCE, cell="elman", init="orthogonal", activation="relu", hidden_size=5, seed=3),
     "lstm-zero": dict(source=SENTENCE, cell="lstm", init_scale=0.0, hidden_size=3),
     "gru-zero": dict(source=SENTENCE, cell="gru", init_scale=0.0, hidden_size=3),
+    "elman-zero": dict(source=SENTENCE, cell="elman", init_scale=0.0, hidden_size=3),
+    "elman-h32": dict(source="a b c", cell="elman", hidden_size=32),  # VJPs of more than 24 rows
     "elman-relu-xavier": dict(source=SENTENCE, cell="elman", activation="relu", init="xavier", hidden_size=3),
     "elman-sigmoid-transducer": dict(source=SENTENCE, cell="elman", activation="sigmoid", hidden_size=3, pattern="transducer"),
     "lstm-orth-encoder": dict(source=SENTENCE, cell="lstm", init="orthogonal", hidden_size=3, pattern="encoder"),

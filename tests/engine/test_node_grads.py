@@ -292,12 +292,24 @@ def _log10(*tensors) -> float:
     return -math.inf if total == 0 else 0.5 * math.log10(total)
 
 
-@pytest.mark.parametrize("cell, bidirectional", [("elman", False), ("lstm", True), ("gru", False)])
-def test_decoder_nodes_match_torch_cells(cell, bidirectional):
+DECODER_CASES = {
+    "elman": dict(cell="elman"),
+    "lstm-bidir": dict(cell="lstm", bidirectional=True),
+    "gru": dict(cell="gru"),
+    # options the decoder must take over from the encoder's config
+    "elman-relu-irnn": dict(cell="elman", activation="relu", init="identity"),
+    "lstm-forget-bias": dict(cell="lstm", forget_bias=3.0),
+    "gru-6-classes-seed-2": dict(cell="gru", output_size=6, seed=2),
+}
+
+
+@pytest.mark.parametrize("text", ["a b c d", "a"])  # "a": a decoder of one step
+@pytest.mark.parametrize("case", DECODER_CASES)
+def test_decoder_nodes_match_torch_cells(case, text):
     """The decoder's h'_k (s'_k), x'_k, y'_k and parameters against torch's own cell, run apart."""
-    trace = rnnviz.unroll(
-        "a b c d", cell=cell, hidden_size=3, bidirectional=bidirectional, pattern="encoder-decoder"
-    )
+    options = DECODER_CASES[case]
+    cell, bidirectional = options["cell"], options.get("bidirectional", False)
+    trace = rnnviz.unroll(text, hidden_size=3, pattern="encoder-decoder", **options)
     top = torch.tensor(trace.h[:, -1])  # (T, K, H): the encoder's final states are s'_0
     h0 = torch.cat([top[-1, 0]] + ([top[0, 1]] if bidirectional else [])).requires_grad_(True)
     c0 = None
@@ -317,6 +329,19 @@ def test_decoder_nodes_match_torch_cells(cell, bidirectional):
         assert np.allclose(got["c"][1:], [_log10(c.grad) for c in run["c"]], atol=1e-9)
         assert np.isclose(got["c"][0], _log10(c0.grad), atol=1e-9)
         assert np.isclose(got["s"][0], _log10(h0.grad, c0.grad), atol=1e-9)
+        # s'_k = (h'_k, c'_k) as a state: c'_k's own part reaches L only through c'_{k+1} = f ⊙ c'_k
+        # + ..., so it is c'_{k+1}'s total gradient times the forget gate f'_{k+1} (0 at k = M).
+        cell_ = run["cell"]
+        H = h0.shape[0]
+
+        def forget(k: int) -> torch.Tensor:  # f'_k from the cell's own weights, k = 1..M
+            prev = h0 if k == 1 else run["h"][k - 2][0]
+            z = cell_.weight_ih @ run["inputs"][k - 1] + cell_.bias_ih
+            return torch.sigmoid(z + cell_.weight_hh @ prev + cell_.bias_hh)[H : 2 * H].detach()
+
+        for k in range(1, M + 1):
+            own_c = run["c"][k].grad[0] * forget(k + 1) if k < M else torch.zeros(H)
+            assert np.isclose(got["s"][k], _log10(run["h"][k - 1].grad, own_c), atol=1e-9), k
     else:
         assert np.array_equal(got["s"], got["h"])
     params = run["cell"]
