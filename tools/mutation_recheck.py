@@ -51,6 +51,11 @@ def main() -> int:
     parser.add_argument("--extra", nargs="*", default=[], help="test files run for every survivor")
     parser.add_argument("--limit", type=int, help="recheck only the first N (a random sample)")
     parser.add_argument(
+        "--only-extra",
+        action="store_true",
+        help="run only the --extra tests: which survivors do tests written since the run kill?",
+    )
+    parser.add_argument(
         "--shard",
         default="1/1",
         help="K/N: every N-th survivor from the K-th (one process per core)",
@@ -71,7 +76,8 @@ def main() -> int:
     import torch  # noqa: F401
 
     for name in names:
-        tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], [])) + args.extra
+        reached = [] if args.only_extra else tests_of.get(name.rsplit("__mutmut_", 1)[0], [])
+        tests = sorted(reached) + args.extra
         print(f"{name}\t{run_alone(name, tests)}", flush=True)
     return 0
 
