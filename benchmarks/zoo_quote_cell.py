@@ -25,13 +25,10 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import random
-import re
 import sysconfig
 from pathlib import Path
 
 import numpy as np
-
-TOP_LEVEL = re.compile(r"^(def |class |@)", re.M)
 
 
 def held_out_pieces(chars: int):
@@ -39,8 +36,8 @@ def held_out_pieces(chars: int):
 
     for path in charlm_data.source_files(held_out=True):
         text = path.read_text(encoding="utf-8", errors="replace")
-        second = TOP_LEVEL.search(text, chars)
-        for start in (0, second.start()) if second else (0,):
+        second = charlm_data.top_level_start(text, chars)
+        for start in (0,) if second is None else (0, second):
             yield f"{path.name} @{start}", text[start : start + chars]
 
 

@@ -10,7 +10,6 @@ network reads the trained model's own x_t and is scored on the same targets, so 
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import explorer.figures as F  # noqa: E402
 import rnnviz  # noqa: E402
 import rnnviz.zoo as zoo  # noqa: E402
 from rnnviz import tables  # noqa: E402
-from rnnviz.zoo.charlm_data import read_text, source_files  # noqa: E402
+from rnnviz.zoo.charlm_data import read_text, source_files, top_level_start  # noqa: E402
 from tests.support.zoo_sentences import HANDWRITTEN, parse  # noqa: E402
 from tests.zoo.test_zoo_units import CODE  # noqa: E402
 
@@ -85,7 +84,7 @@ def accuracy(name: str) -> float:
 def units(name: str) -> list[str]:
     trace = rnnviz.unroll(CODE, model=name)
     text = read_text(source_files(held_out=True))
-    start = re.compile(r"^(def |class )", re.M).search(text, 200_000).start()  # outside strings
+    start = top_level_start(text, 200_000)
     held = rnnviz.unroll(text[start : start + 3000], model=name)
     lines = []
     for feature in (

@@ -8,6 +8,7 @@ files a given Python ships. Karpathy, Johnson & Fei-Fei (2015) read the Linux so
 from __future__ import annotations
 
 import hashlib
+import re
 import sysconfig
 from collections import Counter
 from pathlib import Path
@@ -37,6 +38,17 @@ def source_files(held_out: bool, root: Path | None = None) -> list[Path]:
 def read_text(files: list[Path]) -> str:
     """The files joined by blank lines, undecodable bytes replaced (a few files hold Latin-1)."""
     return "\n\n".join(p.read_text(encoding="utf-8", errors="replace") for p in files)
+
+
+_TOP_LEVEL = re.compile(r"^(def |class |@)", re.M)
+
+
+def top_level_start(text: str, at: int = 0) -> int | None:
+    """Where the first top-level `def`/`class`/decorator line at or after `at` begins, or None.
+    A piece cut there starts outside any string in real code, so its strings read right (a line
+    scan: a docstring with `def` at column 0 would fool it)."""
+    found = _TOP_LEVEL.search(text, at)
+    return found.start() if found else None
 
 
 def build_vocab(text: str, min_count: int = 20) -> list[str]:

@@ -321,6 +321,7 @@ def test_decoder_nodes_match_torch_cells(case, text):
     run["loss"].backward()
     got = trace.decoder["grads"]
     M = len(run["h"])
+    params = run["cell"]
     assert np.allclose(got["h"][0], _log10(h0.grad), atol=1e-9)
     assert np.allclose(got["h"][1:], [_log10(h.grad) for h in run["h"]], atol=1e-9)
     assert np.allclose(got["y"][1:], [_log10(y.grad) for y in run["y"]], atol=1e-9)
@@ -331,20 +332,18 @@ def test_decoder_nodes_match_torch_cells(case, text):
         assert np.isclose(got["s"][0], _log10(h0.grad, c0.grad), atol=1e-9)
         # s'_k = (h'_k, c'_k) as a state: c'_k's own part reaches L only through c'_{k+1} = f ⊙ c'_k
         # + ..., so it is c'_{k+1}'s total gradient times the forget gate f'_{k+1} (0 at k = M).
-        cell_ = run["cell"]
         H = h0.shape[0]
 
         def forget(k: int) -> torch.Tensor:  # f'_k from the cell's own weights, k = 1..M
             prev = h0 if k == 1 else run["h"][k - 2][0]
-            z = cell_.weight_ih @ run["inputs"][k - 1] + cell_.bias_ih
-            return torch.sigmoid(z + cell_.weight_hh @ prev + cell_.bias_hh)[H : 2 * H].detach()
+            z = params.weight_ih @ run["inputs"][k - 1] + params.bias_ih
+            return torch.sigmoid(z + params.weight_hh @ prev + params.bias_hh)[H : 2 * H].detach()
 
         for k in range(1, M + 1):
             own_c = run["c"][k].grad[0] * forget(k + 1) if k < M else torch.zeros(H)
             assert np.isclose(got["s"][k], _log10(run["h"][k - 1].grad, own_c), atol=1e-9), k
     else:
         assert np.array_equal(got["s"], got["h"])
-    params = run["cell"]
     assert np.isclose(got["params"]["W_ih"], _log10(params.weight_ih.grad), atol=1e-9)
     assert np.isclose(got["params"]["W_hh"], _log10(params.weight_hh.grad), atol=1e-9)
     assert np.isclose(

@@ -181,3 +181,13 @@ def test_part_c_needs_an_lstm():
     trace = rnnviz.unroll("x = 'a'\n", model="charlm-gru")
     with pytest.raises(rnnviz.RnnvizError, match="only the LSTM has c"):
         tables.rank_units(trace, "string", part="c")
+
+
+def test_a_piece_starts_at_the_next_top_level_line():
+    from rnnviz.zoo.charlm_data import top_level_start
+
+    text = 'x = 1\n"""doc\ndef not_this():\n"""\n@wrap\ndef f():\n    class Inner: ...\n'
+    assert top_level_start(text, 0) == text.index("def not_this")  # a line scan: strings unknown
+    assert top_level_start(text, text.index('"""\n@') + 1) == text.index("@wrap")
+    assert top_level_start(text, text.index("@wrap") + 1) == text.index("def f")
+    assert top_level_start(text, text.index("def f") + 1) is None  # Inner is indented
