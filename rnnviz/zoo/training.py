@@ -235,11 +235,12 @@ def _train_charlm(s: ModelSpec, seed: int, opts: dict):
         logits, state, out = net(chunk[:-1], state)
         state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         loss = nn.functional.cross_entropy(logits.flatten(0, 1), chunk[1:].flatten())
-        moves = out[1:] - out[:-1]  # how h moves from step to step, for the two penalties
+        # Each penalty takes its own difference, as the shipped weights were trained: a shared node
+        # could sum the gradients in another order, and retraining might no longer match bit for bit.
         if tar:  # temporal activation regularisation (Merity et al. 2017): h moves only if it must
-            loss = loss + tar * moves.pow(2).mean()
+            loss = loss + tar * (out[1:] - out[:-1]).pow(2).mean()
         if tv:  # total variation (L1 of the same steps): a unit moves in few, sharp jumps
-            loss = loss + tv * moves.abs().mean()
+            loss = loss + tv * (out[1:] - out[:-1]).abs().mean()
         opt.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(net.parameters(), 1.0)
