@@ -257,13 +257,14 @@ def step_cotangents(
     return parts
 
 
-def torch_step(cell: str, w: dict, x, h, c=None, activation: str = "tanh") -> dict:
+def torch_step(cell: str, w: dict, x, h, c, activation: str) -> dict:
     """One differentiable step of R in torch, the same equations as `run_layer`, batched over any
-    leading dimensions: x (..., D_in), h and c (..., H); w holds torch tensors w_ih, w_hh, b_ih, b_hh.
+    leading dimensions: x (..., D_in), h and c (..., H; c is None but for the LSTM); w holds torch
+    tensors w_ih, w_hh, b_ih, b_hh; activation is Elman's phi.
 
     Returns every tensor the op-level graph draws: {"h", "c" (LSTM), "a" (Elman pre-activation),
-    "gates": {name: activation}, "hn" (GRU W_hn h + b_hn)}. The encoder-decoder's decoder and the
-    Lab's float64 recorder both step through this function."""
+    "gates": {name: activation}}. The encoder-decoder's decoder and the Lab's float64 recorder
+    both step through this function."""
     import torch  # the engine's numpy loop does not need torch; only these callers do
 
     zx = x @ w["w_ih"].T + w["b_ih"]  # (..., G*H) input part
@@ -281,4 +282,4 @@ def torch_step(cell: str, w: dict, x, h, c=None, activation: str = "tanh") -> di
     hr, hz, hn = zh.chunk(3, dim=-1)
     r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
     n = torch.tanh(xn + r * hn)  # n reads r * (W_hn h_{t-1} + b_hn)
-    return {"h": (1 - z) * n + z * h, "gates": {"r": r, "z": z, "n": n}, "hn": hn}
+    return {"h": (1 - z) * n + z * h, "gates": {"r": r, "z": z, "n": n}}

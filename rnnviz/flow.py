@@ -189,11 +189,13 @@ def _carry(stack: Stack, order: range, dropped, position: int) -> tuple[np.ndarr
 
 def _block_norms(v: np.ndarray, label: np.ndarray, count: int) -> np.ndarray:
     """L2 norm of each block's part of v, with no under/overflow of the squares."""
-    sq = np.bincount(label, weights=v * v, minlength=count)
+    with np.errstate(over="ignore", invalid="ignore"):  # squares that overflow are redone below
+        sq = np.bincount(label, weights=v * v, minlength=count)
     if ((sq > 1e-290) & (sq < 1e290)).all():
         return np.sqrt(sq)
     top = np.zeros(count)
-    np.maximum.at(top, label, np.abs(v))  # rare: entries near the ends of the float64 range
+    with np.errstate(invalid="ignore"):  # a NaN entry makes its block's top NaN, as it should
+        np.maximum.at(top, label, np.abs(v))  # rare: entries near the ends of the float64 range
     safe = np.where((top > 0) & np.isfinite(top), top, 1.0)
     w = v / safe[label]
     norms = safe * np.sqrt(np.bincount(label, weights=w * w, minlength=count))
