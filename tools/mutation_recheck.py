@@ -9,6 +9,7 @@ killed that survives alone). The survivors are taken in a seeded random order, s
 --limit of them are a fair sample. Run from the folder holding `mutants/`:
 
     python tools/mutation_recheck.py [--limit N] [--shard K/N] [--extra tests/x.py ...] > recheck.tsv
+    python tools/mutation_recheck.py --only-extra --extra tests/x.py --names MUTANT ...
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ def main() -> int:
         default="1/1",
         help="K/N: every N-th survivor from the K-th (one process per core)",
     )
+    parser.add_argument("--names", nargs="*", help="recheck these mutants, not every survivor")
     args = parser.parse_args()
-    names = survivors()
+    names = args.names or survivors()
     random.Random(0).shuffle(names)
     k, n = (int(part) for part in args.shard.split("/"))
     names = names[: args.limit][k - 1 :: n]

@@ -11,8 +11,10 @@ recovery is driven by a case built so that a dropped direction later dominates.
 from __future__ import annotations
 
 import importlib
+import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -182,6 +184,77 @@ def _guard_case():
     return x, sd
 
 
+def _growing_case(kept_gain: float, T: int = 130):
+    """Elman tanh, W_ih = I, zero biases, units coupled by 1e-250 into two blocks {0, 1, 2} and
+    {3, 4}. Each input is chosen so the pre-activation hits a target: 0 (slope 1, so the unit's
+    gain is W_ii) or 12 (saturated, slope 1.5e-10). Counting steps back from T, units 1 and 4
+    saturate at the last 2 steps (dropped at the 16th step back), unit 2 at steps 17-18 back
+    (dropped at the 32nd); then they grow 1.5, 1.3 and 1.5 times faster a step than the kept
+    units 0 and 3, so every dropped set must come back: two blocks with probes in one VJP, and one
+    block carrying two sets dropped at different steps. With kept_gain = 1 the dropped directions
+    grow in absolute size while the kept ones stay; below 1 each set is dropped at its own scale,
+    and at 0.05 the set dropped later is the smaller when the carry merges it (scales ~1e-20 a
+    step: the weights of both sets matter)."""
+    H = 5
+    w = np.diag(kept_gain * np.array([1.0, 1.5, 1.3, 1.0, 1.5]))
+    for i, j in ((0, 1), (1, 2), (3, 4)):
+        w[i, j] = w[j, i] = 1e-250
+    target = np.zeros((T, H))
+    target[np.ix_([T - 1, T - 2], [1, 4])] = 12.0
+    target[[T - 17, T - 18], 2] = 12.0
+    x, h = np.zeros((T, H)), np.zeros(H)
+    for t in range(T):
+        x[t] = target[t] - w @ h
+        h = np.tanh(x[t] + w @ h)
+    zeros = torch.zeros(H, dtype=torch.float64)
+    sd = {"weight_ih_l0": torch.eye(H, dtype=torch.float64), "weight_hh_l0": torch.tensor(w),
+          "bias_ih_l0": zeros, "bias_hh_l0": zeros}  # fmt: skip
+    return dict(source=x, cell="elman", state_dict=sd, input_size=H)
+
+
+@pytest.mark.parametrize("kept_gain", [1.0, 0.8, 0.05])
+def test_dropped_sets_that_grow_back_are_recovered_in_every_block(kept_gain, monkeypatch):
+    trace, stats = _unroll(_growing_case(kept_gain), monkeypatch, rows_path=True)
+    assert stats[0]["block_sizes"] == [3, 2] and stats[0]["recoveries"] >= 2  # one per block
+    assert stats[0]["cholesky"] == 0  # at most 3 rows: eigvalsh, never the Cholesky certificate
+    flow, _ = check_against_oracle(trace)
+    lost = 129 * math.log10(kept_gain)  # where sigma_max would be had no dropped set come back
+    assert flow["log10_jacobian_norm"].iloc[0] > lost + 3
+
+
+def test_the_random_probes_are_seeded_so_a_trace_repeats_bit_for_bit(monkeypatch):
+    """When the guard fires depends on the probes' random draws: with the seed, never on the run."""
+    first, stats = _unroll(_growing_case(1.0), monkeypatch, rows_path=True)
+    again, stats_again = _unroll(_growing_case(1.0), monkeypatch, rows_path=True)
+    assert stats[0] == stats_again[0]  # (the second _unroll wraps the first: stats gets both)
+    pd.testing.assert_frame_equal(first.flow(), again.flow(), check_exact=True)
+
+
+def test_a_block_that_dies_after_a_drop_is_minus_infinity_from_there_on(monkeypatch):
+    """ReLU units coupled by 1e-250 (one block) with gains 1, 0.2, 0.45: unit 1 is dropped at the
+    16th step back; at the 25th every unit's pre-activation is -1, so the whole product is exactly
+    0 from there on. The guard fires (the kept rows died), carries the dropped set to its death
+    and the block reads -inf, not NaN, in the engine as in the oracle."""
+    T, H = 40, 3
+    w = np.diag([1.0, 0.2, 0.45])
+    w[0, 1] = w[1, 0] = w[1, 2] = w[2, 1] = 1e-250
+    target = np.ones((T, H))
+    target[T - 25] = -1.0
+    x, h = np.zeros((T, H)), np.zeros(H)
+    for t in range(T):
+        x[t] = target[t] - w @ h
+        h = np.maximum(x[t] + w @ h, 0.0)
+    zeros = torch.zeros(H, dtype=torch.float64)
+    sd = {"weight_ih_l0": torch.eye(H, dtype=torch.float64), "weight_hh_l0": torch.tensor(w),
+          "bias_ih_l0": zeros, "bias_hh_l0": zeros}  # fmt: skip
+    options = dict(source=x, cell="elman", activation="relu", state_dict=sd, input_size=H)
+    trace, stats = _unroll(options, monkeypatch, rows_path=True)
+    assert stats[0]["block_sizes"] == [3] and stats[0]["recoveries"] == 1
+    flow, _ = check_against_oracle(trace)
+    norm = flow["log10_jacobian_norm"].to_numpy()
+    assert np.isneginf(norm[: T - 25]).all() and np.isfinite(norm[T - 25 :]).all()
+
+
 def test_the_carry_statistics_say_how_each_block_was_carried(monkeypatch):
     """backward_flow's "stats": IRNN units are 16 blocks of 1 (no rows carried); an LSTM of
     H = 32 is one block of 64 whose first steps back carry more than 48 rows, so σ_max there is
@@ -205,12 +278,15 @@ def test_guard_recovers_a_dropped_direction_that_becomes_the_largest(monkeypatch
     check_against_oracle(trace)
 
 
-def test_the_guard_test_fails_without_the_guard(monkeypatch):
-    x, sd = _guard_case()
+@pytest.mark.parametrize("case", ["guard", "growing"])
+def test_the_guard_tests_fail_without_the_guard(case, monkeypatch):
+    if case == "guard":
+        x, sd = _guard_case()
+        options = dict(source=x, cell="elman", state_dict=sd, input_size=2)
+    else:
+        options = _growing_case(kept_gain=1.0)
     monkeypatch.setattr(flow_rows, "GUARD", np.inf)  # never fires: dropped directions stay dropped
-    trace, stats = _unroll(
-        dict(source=x, cell="elman", state_dict=sd, input_size=2), monkeypatch, rows_path=True
-    )
+    trace, stats = _unroll(options, monkeypatch, rows_path=True)
     assert stats[0]["recoveries"] == 0
     with pytest.raises(AssertionError):
         check_against_oracle(trace)
@@ -285,14 +361,28 @@ def test_folded_vjp_for_many_rows_equals_the_plain_one(cell, monkeypatch):
     np.testing.assert_allclose(with_fold, plain, atol=1e-9)
 
 
+def _dead_relu() -> dict:
+    """One coupled block whose ReLUs are all below 0 (bias -100): dL/ds_t = 0 exactly before T."""
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(3, 3, nonlinearity="relu").double()
+    with torch.no_grad():
+        rnn.bias_ih_l0.fill_(-100.0)
+    return dict(rnn=rnn)
+
+
 @pytest.mark.parametrize(
-    "case",
-    [dict(cell="lstm", num_layers=2, bidirectional=True), dict(cell="elman", init_scale=0.0)],
-    ids=["lstm-2-layer-bidir", "elman-zero"],
+    "make",
+    [
+        lambda: dict(cell="lstm", num_layers=2, bidirectional=True),
+        lambda: dict(cell="elman", init_scale=0.0),
+        _dead_relu,
+    ],
+    ids=["lstm-2-layer-bidir", "elman-zero", "elman-dead-relu"],
 )
-def test_backward_flow_returns_unit_gradient_rows_and_their_scales(case, monkeypatch):
+def test_backward_flow_returns_unit_gradient_rows_and_their_scales(make, monkeypatch):
     """The contract for per-node gradients: dL/ds_t = g_rows[t] * 10**g_log10[t], unit rows, zeros
-    where the gradient is exactly 0, sentence order; checked against float64 autograd."""
+    where the gradient is exactly 0 (many blocks or one), sentence order; against float64 autograd."""
+    case = make()
     outputs = []
     module = importlib.import_module("rnnviz.unroll")
     inner = module.backward_flow
@@ -310,8 +400,8 @@ def test_backward_flow_returns_unit_gradient_rows_and_their_scales(case, monkeyp
         assert (rows[zero] == 0).all() and (grads[d][zero] == 0).all()
         rebuilt = rows * 10.0 ** np.where(zero, 0.0, scale)[:, None]
         np.testing.assert_allclose(rebuilt, grads[d], rtol=1e-9, atol=1e-300)
-    if case["cell"] == "elman":
-        assert zero[:-1].all()  # W_hh = 0: no gradient reaches any earlier step
+    if case.get("cell", "elman") == "elman":
+        assert zero[:-1].all()  # W_hh = 0 or dead units: no gradient reaches any earlier step
 
 
 def test_random_orthogonal_elman_configs_match_a_float64_product():

@@ -132,6 +132,25 @@ def test_every_node_gradient_matches_autograd(case):
     trace = rnnviz.unroll(
         "John lives in Salt Lake City", hidden_size=3, input_size=4, seed=1, **case
     )
+    _check_every_node(trace)
+
+
+def test_relu_at_exactly_zero_passes_no_gradient():
+    """torch's relu'(0) = 0: a unit whose input row and biases are 0 has a_1 = 0 exactly (h_0 = 0),
+    so dL/da_1 is 0 there and the node's norm is that of the other units only."""
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(4, 3, nonlinearity="relu").double()
+    with torch.no_grad():
+        for name in ("weight_ih_l0", "bias_ih_l0", "bias_hh_l0"):
+            getattr(rnn, name)[0] = 0.0
+    trace = rnnviz.unroll(
+        "John lives in Salt", state_dict=rnn.state_dict(), activation="relu", pattern="transducer"
+    )
+    assert trace.preactivations[0, 0, 0, 0] == 0.0
+    _check_every_node(trace)
+
+
+def _check_every_node(trace):
     grads = node_gradients(trace)
     nodes, xs, ys, loss = reference(trace)
     loss.backward()
@@ -298,6 +317,8 @@ DECODER_CASES = {
     "gru": dict(cell="gru"),
     # options the decoder must take over from the encoder's config
     "elman-relu-irnn": dict(cell="elman", activation="relu", init="identity"),
+    "elman-sigmoid": dict(cell="elman", activation="sigmoid"),
+    "elman-identity": dict(cell="elman", activation="identity", init_scale=0.5),
     "lstm-forget-bias": dict(cell="lstm", forget_bias=3.0),
     "gru-6-classes-seed-2": dict(cell="gru", output_size=6, seed=2),
 }
@@ -326,6 +347,14 @@ def test_decoder_nodes_match_torch_cells(case, text):
     assert np.allclose(got["h"][1:], [_log10(h.grad) for h in run["h"]], atol=1e-9)
     assert np.allclose(got["y"][1:], [_log10(y.grad) for y in run["y"]], atol=1e-9)
     assert np.allclose(got["x"], [_log10(run["inputs"].grad[k]) for k in range(M)], atol=1e-9)
+    assert got["y"][0] == -np.inf  # s'_0 has no output of its own
+    if cell == "elman":  # a'_k, the decoder's pre-activations (absent at k = 0)
+        assert got["a"][0] == -np.inf
+        assert np.allclose(got["a"][1:], [_log10(a.grad) for a in run["a"]], atol=1e-9)
+    else:
+        assert np.all(got["a"] == -np.inf)
+    if cell != "lstm":
+        assert np.all(got["c"] == -np.inf)
     if cell == "lstm":  # torch's c'_k feeds h'_k = o tanh(c'_k) too: its grad is the total
         assert np.allclose(got["c"][1:], [_log10(c.grad) for c in run["c"]], atol=1e-9)
         assert np.isclose(got["c"][0], _log10(c0.grad), atol=1e-9)
@@ -350,5 +379,12 @@ def test_decoder_nodes_match_torch_cells(case, text):
         got["params"]["b"], _log10(params.bias_ih.grad, params.bias_hh.grad), atol=1e-9
     )
     assert np.isclose(got["params"]["O"], _log10(run["weight"].grad, run["bias"].grad), atol=1e-9)
+    if not bidirectional:  # s'_0 is s_T: the encoder's last nodes get exactly the decoder's gradient
+        enc = node_gradients(trace)
+        assert np.isclose(enc.h[-1, -1, 0], got["h"][0], atol=1e-9)
+        if cell == "lstm":  # c_T reaches L as c'_0 and through h_T = o_T tanh(c_T)
+            o_T, c_T = (torch.tensor(a[-1, -1, 0]) for a in (trace.gates["o"], trace.c))
+            total = c0.grad + h0.grad * o_T * (1 - torch.tanh(c_T) ** 2)
+            assert np.isclose(enc.c[-1, -1, 0], _log10(total), atol=1e-9)
     for name, values in got["gates"].items():  # present, finite, and -inf only at k = 0
         assert values[0] == -np.inf and np.all(np.isfinite(values[1:])), name

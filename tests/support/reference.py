@@ -151,9 +151,8 @@ def decoder_run(trace, h0, c0) -> dict:
         forget_bias=cfg.forget_bias,
     ).validate()
     rnn = build_rnn(dec_cfg)  # only the decoder's weights come from rnnviz
-    kwargs = {"nonlinearity": cfg.activation} if cfg.cell == "elman" else {}
-    if cfg.cell == "elman" and cfg.activation not in ("tanh", "relu"):
-        raise NotImplementedError(f"no torch cell for activation {cfg.activation}")
+    torch_cell = cfg.cell != "elman" or cfg.activation in ("tanh", "relu")
+    kwargs = {"nonlinearity": cfg.activation} if cfg.cell == "elman" and torch_cell else {}
     cell = CELL_CLASS[cfg.cell](cfg.input_size, h0.shape[0], dtype=torch.float64, **kwargs)
     cell.load_state_dict(
         {
@@ -166,12 +165,21 @@ def decoder_run(trace, h0, c0) -> dict:
     bias.requires_grad_(True)
     h, c = h0[None], (c0[None] if c0 is not None else None)
     inputs = torch.tensor(trace.decoder["inputs"], requires_grad=True)
-    logits, hs, cs = [], [], []
+    logits, hs, cs, pre = [], [], [], []
+    phi = {"tanh": torch.tanh, "relu": torch.relu, "sigmoid": torch.sigmoid}.get(cfg.activation)
     for x in inputs:
         if c is not None:
             h, c = cell(x[None], (h, c))
             c.retain_grad()
             cs.append(c)
+        elif cfg.cell == "elman":  # a'_k written out, so its gradient can be read; torch's cell,
+            # where there is one, must give the same h'_k
+            a = x[None] @ cell.weight_ih.T + cell.bias_ih + h @ cell.weight_hh.T + cell.bias_hh
+            a.retain_grad()
+            pre.append(a)
+            if torch_cell:
+                assert torch.allclose(phi(a), cell(x[None], h), rtol=0, atol=1e-14)
+            h = phi(a) if phi else a
         else:
             h = cell(x[None], h)
         h.retain_grad()
@@ -180,7 +188,9 @@ def decoder_run(trace, h0, c0) -> dict:
         logits[-1].retain_grad()
     labels = torch.tensor(trace.decoder["targets"])
     loss = F.cross_entropy(torch.stack(logits), labels, reduction="sum")
-    return dict(loss=loss, h=hs, c=cs, inputs=inputs, y=logits, cell=cell, weight=weight, bias=bias)
+    return dict(
+        loss=loss, h=hs, c=cs, a=pre, inputs=inputs, y=logits, cell=cell, weight=weight, bias=bias
+    )
 
 
 def transfer_matrix(trace, t: int, d: int = 0) -> np.ndarray:
