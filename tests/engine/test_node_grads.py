@@ -379,7 +379,7 @@ def test_decoder_nodes_match_torch_cells(case, text):
         got["params"]["b"], _log10(params.bias_ih.grad, params.bias_hh.grad), atol=1e-9
     )
     assert np.isclose(got["params"]["O"], _log10(run["weight"].grad, run["bias"].grad), atol=1e-9)
-    if not bidirectional:  # s'_0 is s_T: the encoder's last nodes get exactly the decoder's gradient
+    if not bidirectional:  # s'_0 = s_T: the encoder's last nodes get the decoder's gradient
         enc = node_gradients(trace)
         assert np.isclose(enc.h[-1, -1, 0], got["h"][0], atol=1e-9)
         if cell == "lstm":  # c_T reaches L as c'_0 and through h_T = o_T tanh(c_T)
