@@ -184,17 +184,30 @@ def _guard_case():
     return x, sd
 
 
+def _driven(w: np.ndarray, target: np.ndarray, phi) -> tuple[np.ndarray, dict]:
+    """Inputs and an Elman state_dict (W_ih = I, no biases, W_hh = w) that put every
+    pre-activation exactly on `target` (T, H): x_t = target_t - W_hh h_{t-1}, so each unit's
+    slope, and with it its gain at every step, is chosen."""
+    x, h = np.zeros_like(target), np.zeros(target.shape[1])
+    for t in range(len(target)):
+        x[t] = target[t] - w @ h
+        h = phi(x[t] + w @ h)
+    eye, zeros = torch.eye(len(w), dtype=torch.float64), torch.zeros(len(w), dtype=torch.float64)
+    sd = {"weight_ih_l0": eye, "weight_hh_l0": torch.tensor(w), "bias_ih_l0": zeros,
+          "bias_hh_l0": zeros}  # fmt: skip
+    return x, sd
+
+
 def _growing_case(kept_gain: float, T: int = 130):
-    """Elman tanh, W_ih = I, zero biases, units coupled by 1e-250 into two blocks {0, 1, 2} and
-    {3, 4}. Each input is chosen so the pre-activation hits a target: 0 (slope 1, so the unit's
-    gain is W_ii) or 12 (saturated, slope 1.5e-10). Counting steps back from T, units 1 and 4
-    saturate at the last 2 steps (dropped at the 16th step back), unit 2 at steps 17-18 back
-    (dropped at the 32nd); then they grow 1.5, 1.3 and 1.5 times faster a step than the kept
-    units 0 and 3, so every dropped set must come back: two blocks with probes in one VJP, and one
-    block carrying two sets dropped at different steps. With kept_gain = 1 the dropped directions
-    grow in absolute size while the kept ones stay; below 1 each set is dropped at its own scale,
-    and at 0.05 the set dropped later is the smaller when the carry merges it (scales ~1e-20 a
-    step: the weights of both sets matter)."""
+    """Elman tanh, units coupled by 1e-250 into two blocks {0, 1, 2} and {3, 4}, every
+    pre-activation driven to 0 (slope 1, so the unit's gain is W_ii) or 12 (saturated, slope
+    1.5e-10). Counting steps back from T, units 1 and 4 saturate at the last 2 steps (dropped at
+    the 16th step back), unit 2 at steps 17-18 back (dropped at the 32nd); then they grow 1.5,
+    1.3 and 1.5 times faster a step than the kept units 0 and 3, so every dropped set must come
+    back: two blocks with probes in one VJP, and one block carrying two sets dropped at different
+    steps. With kept_gain = 1 the dropped directions grow in absolute size while the kept ones
+    stay; at 0.8 and 0.05 each set carries its own scale (at 0.05 the product falls ~1.3
+    decades a step, to ~1e-167)."""
     H = 5
     w = np.diag(kept_gain * np.array([1.0, 1.5, 1.3, 1.0, 1.5]))
     for i, j in ((0, 1), (1, 2), (3, 4)):
@@ -202,13 +215,7 @@ def _growing_case(kept_gain: float, T: int = 130):
     target = np.zeros((T, H))
     target[np.ix_([T - 1, T - 2], [1, 4])] = 12.0
     target[[T - 17, T - 18], 2] = 12.0
-    x, h = np.zeros((T, H)), np.zeros(H)
-    for t in range(T):
-        x[t] = target[t] - w @ h
-        h = np.tanh(x[t] + w @ h)
-    zeros = torch.zeros(H, dtype=torch.float64)
-    sd = {"weight_ih_l0": torch.eye(H, dtype=torch.float64), "weight_hh_l0": torch.tensor(w),
-          "bias_ih_l0": zeros, "bias_hh_l0": zeros}  # fmt: skip
+    x, sd = _driven(w, target, np.tanh)
     return dict(source=x, cell="elman", state_dict=sd, input_size=H)
 
 
@@ -240,13 +247,7 @@ def test_a_block_that_dies_after_a_drop_is_minus_infinity_from_there_on(monkeypa
     w[0, 1] = w[1, 0] = w[1, 2] = w[2, 1] = 1e-250
     target = np.ones((T, H))
     target[T - 25] = -1.0
-    x, h = np.zeros((T, H)), np.zeros(H)
-    for t in range(T):
-        x[t] = target[t] - w @ h
-        h = np.maximum(x[t] + w @ h, 0.0)
-    zeros = torch.zeros(H, dtype=torch.float64)
-    sd = {"weight_ih_l0": torch.eye(H, dtype=torch.float64), "weight_hh_l0": torch.tensor(w),
-          "bias_ih_l0": zeros, "bias_hh_l0": zeros}  # fmt: skip
+    x, sd = _driven(w, target, lambda a: np.maximum(a, 0.0))
     options = dict(source=x, cell="elman", activation="relu", state_dict=sd, input_size=H)
     trace, stats = _unroll(options, monkeypatch, rows_path=True)
     assert stats[0]["block_sizes"] == [3] and stats[0]["recoveries"] == 1

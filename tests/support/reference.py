@@ -134,7 +134,9 @@ def decoder_loss(trace, h0, c0):
 
 def decoder_run(trace, h0, c0) -> dict:
     """The decoder with torch's own cell: the loss and every tensor whose gradient the graph shows
-    (h'_k, c'_k for k = 1..M with retain_grad, the inputs x'_k, the logits y'_k, the cell, O')."""
+    (h'_k, c'_k for k = 1..M with retain_grad, Elman's a'_k, the inputs x'_k, the logits y'_k, the
+    cell, O'). Elman's step is written out from the cell's weights (for a'_k, and for sigmoid or
+    identity, which torch has no cell for) and checked against the cell where torch has one."""
     from rnnviz.config import UnrollConfig
     from rnnviz.models import build_rnn
     from rnnviz.patterns import make_head
