@@ -72,7 +72,13 @@ class SmallBlocks:
         jac = colour_rows[:, self.index]  # (k, B, k): row i of every block's J
         jac = np.where(self.mask, jac.transpose(1, 0, 2), 0.0)  # (B, k, k)
         prod = self.product @ jac
-        fro = np.sqrt(np.einsum("bij,bij->b", prod, prod))
+        # Frobenius norms from the product scaled by its largest entry: the squares of a step near
+        # 1e-200 (J_t of init_scale = 1e-200) would underflow to 0 and read as an exact zero.
+        top = np.abs(prod).max(axis=(1, 2))
+        unit = np.where(np.isfinite(top) & (top > 0), top, 1.0)
+        scaled = prod / unit[:, None, None]
+        fro = unit * np.sqrt(np.einsum("bij,bij->b", scaled, scaled))
+        fro = np.where(np.isnan(top), np.nan, np.where(np.isinf(top), np.inf, fro))
         alive = np.isfinite(fro) & (fro > 0)
         scale = np.where(alive, fro, 1.0)
         self.product = prod / scale[:, None, None]

@@ -75,6 +75,7 @@ CASES = {
     "gru-stacked-bidir-transducer": dict(source=SENTENCE, cell="gru", hidden_size=2, num_layers=2, bidirectional=True, pattern="transducer"),
     "elman-bidir-orth": dict(source=SENTENCE, cell="elman", init="orthogonal", hidden_size=3, bidirectional=True),
     "elman-huge-scale": dict(source=SENTENCE, cell="elman", hidden_size=3, init_scale=50.0),
+    "elman-scale-1e-200": dict(source="a b c", cell="elman", init_scale=1e-200),  # squares underflow
     "lstm-tiny-scale": dict(source=SENTENCE, cell="lstm", hidden_size=2, init_scale=1e-6, forget_bias=3.0),
     "irnn-940a-60b": dict(source=A940, cell="elman", init="identity", init_scale=0.9, hidden_size=4, input_size=4, seed=3, max_tokens=1000),
     "orth-below-1e-1000": dict(source=[f"w{i % 7}" for i in range(400)], cell="elman", init="orthogonal", init_scale=1e-3, hidden_size=3, max_tokens=400),
