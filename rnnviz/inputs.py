@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from rnnviz.config import UnrollConfig
+from rnnviz import checks
+from rnnviz.config import MAX_INPUT_SIZE, MAX_SEED, UnrollConfig
 from rnnviz.errors import RnnvizError
 
 # Words (letters/digits/underscore in any script, with inner apostrophes) or single other symbols.
@@ -39,6 +40,10 @@ def token_seed(token: str, seed: int, size: int) -> int:
 
 def embed(tokens: Sequence[str], size: int, seed: int = 0) -> np.ndarray:
     """x_t for each token: a standard-normal vector drawn from the token's own seed. (T, D)"""
+    checks.whole_number("size", size, 1, MAX_INPUT_SIZE)
+    checks.whole_number("seed", seed, 0, MAX_SEED)
+    if isinstance(tokens, str | bytes) or not all(isinstance(t, str) for t in tokens):
+        raise RnnvizError("tokens: give a list of strings, e.g. ['John', 'lives'].")
     cache: dict[str, np.ndarray] = {}
     rows = []
     for token in tokens:
@@ -128,9 +133,14 @@ def _tensor_to_numpy(tensor: torch.Tensor, config: UnrollConfig) -> np.ndarray:
         raise RnnvizError("The input tensor is complex: the RNN takes real numbers (x.real).")
     if tensor.dtype == torch.bool:
         raise RnnvizError("The input tensor holds booleans: pass numbers (x.float()).")
-    if tensor.dtype in (torch.float16, torch.bfloat16):
-        tensor = tensor.float()  # numpy has no bfloat16; small sizes: its shape passed above
-    return tensor.cpu().numpy()
+    if tensor.is_floating_point() and tensor.dtype not in (torch.float32, torch.float64):
+        tensor = tensor.float()  # numpy has no bfloat16 or float8; small: its shape passed above
+    try:
+        return tensor.cpu().numpy()
+    except (TypeError, RuntimeError) as exc:  # dtypes numpy cannot hold (torch's uint16..64)
+        raise RnnvizError(
+            f"The input tensor's dtype {tensor.dtype} cannot be read: pass x.double()."
+        ) from exc
 
 
 def _check_length(seq_len: int, config: UnrollConfig) -> None:

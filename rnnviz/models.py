@@ -39,6 +39,10 @@ def make_module(config: UnrollConfig, bias: bool = True) -> nn.Module:
 
 def build_rnn(config: UnrollConfig) -> nn.Module:
     """A float64 nn.RNN/LSTM/GRU initialised as the config says (seeded, deterministic)."""
+    if not isinstance(config, UnrollConfig):
+        raise RnnvizError(
+            f"build_rnn needs an UnrollConfig (e.g. UnrollConfig(cell='lstm')), got {config!r:.60}."
+        )
     config.validate()
     module = make_module(config)
     gen = torch.Generator().manual_seed(config.seed)
@@ -143,7 +147,11 @@ def infer_config(state_dict) -> dict:
     )
     _check_keys(state_dict, info)
     for key, value in state_dict.items():  # shapes are now known to be the module's: small
-        if not torch.isfinite(value).all():
+        try:
+            finite = bool(torch.isfinite(value.double()).all())
+        except (TypeError, RuntimeError, NotImplementedError) as exc:  # e.g. no double() of it
+            raise RnnvizError(f"{key} has dtype {value.dtype}, which cannot be read.") from exc
+        if not finite:
             raise RnnvizError(f"{key} contains NaN or inf.")
     return info
 

@@ -15,6 +15,7 @@ import torch
 
 from rnnviz import jacobians
 from rnnviz.config import UnrollConfig
+from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,8 +86,8 @@ class Trace:
         """Singular values of J_t at some steps: `rnnviz.jacobians.singular_values(self, steps)`."""
         return jacobians.singular_values(self, steps)
 
-    def flow(self, direction: str = "forward") -> pd.DataFrame:
-        """The gradient_flow rows of one direction."""
-        return self.gradient_flow[self.gradient_flow["direction"] == direction].reset_index(
-            drop=True
-        )
+    def flow(self, direction: str | int = "forward") -> pd.DataFrame:
+        """The gradient_flow rows of one direction ("forward" / "backward", or 0 / 1; one the
+        trace has, else RnnvizError)."""
+        name = DIRECTION_NAMES[jacobians.direction_index(self, direction)]
+        return self.gradient_flow[self.gradient_flow["direction"] == name].reset_index(drop=True)

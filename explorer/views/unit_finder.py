@@ -86,13 +86,14 @@ def _feature(trace, features: pd.DataFrame, chosen: str, pattern: str):
     if not pattern:
         st.caption("Type a regular expression to rank the units by it.")
         return None
-    try:
+    joiner = "" if trace.config.tokenize == "char" else " "
+    try:  # a bad pattern, or one that backtracks past regex_mask's time limit
         compiled = tables.regex_feature(pattern)
+        mask = regex_mask(trace.tokens, compiled, joiner)
     except rnnviz.RnnvizError as exc:
         messages.error(f"This regex cannot be used: {exc}")
         return None
-    joiner = "" if trace.config.tokenize == "char" else " "
-    return compiled, regex_mask(trace.tokens, compiled, joiner), f"regex {pattern}"
+    return compiled, mask, f"regex {pattern}"
 
 
 def _show(trace, ranked, values, label, layer, direction, part, prefix, large_font) -> dict:

@@ -29,8 +29,10 @@ def graph_from_json(text: str) -> nx.DiGraph:
     """The DiGraph written by graph_to_json (null -> NaN, "+-Infinity" -> +-inf, pos -> tuple)."""
     try:
         data = json.loads(text)
+        if not isinstance(data, dict):  # networkx would fail on it with an AttributeError
+            raise TypeError(f"the JSON is a {type(data).__name__}, not an object")
         graph = nx.node_link_graph(data, edges="edges", directed=True, multigraph=False)
-    except (ValueError, KeyError, TypeError, nx.NetworkXError) as exc:
+    except (ValueError, KeyError, TypeError, AttributeError, nx.NetworkXError) as exc:
         raise RnnvizError(f"Not a graph written by graph_to_json: {exc}") from exc
     for _, attrs in graph.nodes(data=True):
         _restore(attrs)

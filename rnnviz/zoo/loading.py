@@ -53,7 +53,12 @@ class ZooModel:
         raise RnnvizError(f"model={self.name!r} reads a text or a list of tokens, not numbers.")
 
     def inputs(self, tokens) -> np.ndarray:
-        """x_t for each token (T, D), float64."""
+        """x_t for each token (T, D), float64; tokens: a list of strings (characters for an LM)."""
+        if isinstance(tokens, str | bytes) or not hasattr(tokens, "__iter__"):
+            raise RnnvizError(f"tokens: give a list of strings, got {tokens!r:.60}.")
+        tokens = list(tokens)
+        if not all(isinstance(token, str) for token in tokens):
+            raise RnnvizError("tokens: every token must be a string.")
         if self.featurizer is not None:
             return word_inputs(self.featurizer, self.embedding, tokens)
         return char_inputs(self.labels, self.embedding, tokens)

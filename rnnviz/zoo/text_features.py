@@ -9,7 +9,12 @@ A regex marks every character inside a match; a word is on when any of its chara
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import select
+import signal
+import time
 
 import numpy as np
 
@@ -99,12 +104,16 @@ def word_features(tokens, tags=None) -> dict[str, np.ndarray]:
     return out
 
 
+REGEX_SECONDS = 2.0  # a user's regex may backtrack for ever ("(a+)+$"): it gets this long
+
+
 def regex_mask(tokens, pattern: re.Pattern, joiner: str) -> np.ndarray:
-    """1.0 for each token with a character inside a match of `pattern` in joiner.join(tokens)."""
+    """1.0 for each token with a character inside a match of `pattern` in joiner.join(tokens).
+    The matching runs in a forked child that is killed after REGEX_SECONDS (RnnvizError): Python's
+    re cannot be interrupted, and a dashboard user's pattern must not hang its server."""
+    pattern = compile_regex(pattern)
     text = joiner.join(tokens)
-    hit = np.zeros(len(text) + 1, dtype=bool)
-    for match in pattern.finditer(text):
-        hit[match.start() : max(match.end(), match.start() + 1)] = True
+    hit = _within_seconds(_hits, pattern, text, REGEX_SECONDS)
     out, at = np.zeros(len(tokens)), 0
     for t, token in enumerate(tokens):
         out[t] = float(hit[at : at + max(len(token), 1)].any()) if token else 0.0
@@ -112,9 +121,59 @@ def regex_mask(tokens, pattern: re.Pattern, joiner: str) -> np.ndarray:
     return out
 
 
+def _hits(pattern: re.Pattern, text: str) -> np.ndarray:
+    hit = np.zeros(len(text) + 1, dtype=bool)
+    for match in pattern.finditer(text):
+        hit[match.start() : max(match.end(), match.start() + 1)] = True
+    return hit
+
+
+def _within_seconds(func, pattern: re.Pattern, text: str, seconds: float) -> np.ndarray:
+    """func(pattern, text), a bool array of len(text) + 1, computed in a forked child that is
+    killed after `seconds` (in this process where there is no fork)."""
+    if not hasattr(os, "fork"):
+        return func(pattern, text)
+    size = len(text) + 1
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: match, send the packed bits, exit without running any cleanup
+        try:
+            os.close(read)
+            data = np.packbits(func(pattern, text)).tobytes()
+            while data:
+                data = data[os.write(write, data) :]
+        finally:
+            os._exit(0)
+    os.close(write)
+    deadline, chunks = time.monotonic() + seconds, []
+    try:
+        while True:
+            ready, _, _ = select.select([read], [], [], max(deadline - time.monotonic(), 0.0))
+            if not ready:
+                raise RnnvizError(
+                    f"regex {pattern.pattern!r} took more than {seconds:g} s on this text (it "
+                    "backtracks too much, e.g. a nested repeat like (a+)+): simplify it."
+                )
+            chunk = os.read(read, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    packed = np.frombuffer(b"".join(chunks), dtype=np.uint8)
+    if packed.size * 8 < size:  # the child died before it finished
+        raise RnnvizError(f"regex {pattern.pattern!r} could not be matched on this text.")
+    return np.unpackbits(packed)[:size].astype(bool)
+
+
 def compile_regex(pattern) -> re.Pattern:
     """A compiled regex from a string (or one already compiled), or RnnvizError saying why not."""
     if isinstance(pattern, re.Pattern):
+        if not isinstance(pattern.pattern, str):
+            raise RnnvizError("regex: give a str pattern, not bytes (the text is str).")
         return pattern
     if not isinstance(pattern, str) or not pattern:
         raise RnnvizError("regex: give a non-empty regular expression, e.g. r'\\d+'.")

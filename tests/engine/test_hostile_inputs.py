@@ -260,3 +260,71 @@ def test_the_cli_takes_max_seconds(capsys):
     assert "--max-seconds=0.001" in capsys.readouterr().err  # the flag, as typed
     assert main(["trace", "--text", "w w", "--hidden-size", "4", "--max-seconds", "30"]) == 0
     assert '"max_seconds": 30.0' in capsys.readouterr().out
+
+
+def _bad_calls() -> dict:
+    """Public functions called with what a fuzzer tried (each raised something else before)."""
+    import re
+
+    import rnnviz.zoo
+    from rnnviz import tables
+    from rnnviz.graph import graph_from_json
+
+    trace = rnnviz.unroll("a b c d", hidden_size=4)
+    tagger = rnnviz.zoo.load("tagger-lstm")
+    return {
+        "singular_values step 0": lambda: trace.singular_values([0]),
+        "singular_values step past T": lambda: trace.singular_values([5]),
+        "singular_values step 1.7": lambda: trace.singular_values([1.7]),
+        "singular_values step '1'": lambda: trace.singular_values(["1"]),
+        "singular_values step True": lambda: trace.singular_values([True]),
+        "singular_values steps None": lambda: trace.singular_values(None),
+        "singular_values steps 3": lambda: trace.singular_values(3),
+        "singular_values_frame max_steps -1": lambda: tables.singular_values_frame(trace, -1),
+        "singular_values_frame max_steps 2.5": lambda: tables.singular_values_frame(trace, 2.5),
+        "flow of a direction the trace lacks": lambda: trace.flow("backward"),
+        "flow 'bogus'": lambda: trace.flow("bogus"),
+        "decay_rate 'bogus'": lambda: tables.decay_rate(trace, "bogus"),
+        "a table of None": lambda: tables.states_frame(None),
+        "rank_units of a str": lambda: tables.rank_units("a trace", "string"),
+        "a bytes regex": lambda: tables.rank_units(trace, re.compile(b"a")),
+        "graph JSON that is a list": lambda: graph_from_json("[]"),
+        "graph JSON that is null": lambda: graph_from_json("null"),
+        "zoo inputs None": lambda: tagger.inputs(None),
+        "zoo inputs of numbers": lambda: tagger.inputs([1]),
+        "embed size 16.0": lambda: rnnviz.embed(["a"], 16.0, 0),
+        "embed size 0": lambda: rnnviz.embed(["a"], 0, 0),
+        "embed seed -1": lambda: rnnviz.embed(["a"], 4, -1),
+        "build_rnn None": lambda: rnnviz.build_rnn(None),
+        "build_rnn of a dict": lambda: rnnviz.build_rnn({"cell": "lstm"}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_bad_calls()))
+def test_every_public_function_refuses_bad_arguments_with_a_clear_error(name):
+    with pytest.raises(RnnvizError):
+        _bad_calls()[name]()
+
+
+def test_a_regex_that_backtracks_for_ever_is_stopped_with_a_message():
+    import re
+
+    from rnnviz import tables
+    from rnnviz.zoo import text_features
+
+    trace = rnnviz.unroll("a" * 3000 + "!", model="charlm-elman")
+    with pytest.raises(RnnvizError, match="took more than"):
+        tables.rank_units(trace, re.compile(r"(a+)+$"))
+    mask = text_features.regex_mask(["ab", "c", "ab"], re.compile("b"), " ")  # the child's answer
+    np.testing.assert_array_equal(mask, [1.0, 0.0, 1.0])
+
+
+@pytest.mark.skipif(not hasattr(torch, "float8_e4m3fn"), reason="torch without float8")
+def test_float8_inputs_and_weights_are_read_as_numbers():
+    x = torch.randn(3, 16)
+    lstm = torch.nn.LSTM(16, 8)
+    small = {k: v.to(torch.float8_e4m3fn) for k, v in lstm.state_dict().items()}
+    trace = rnnviz.unroll(x.to(torch.float8_e4m3fn), state_dict=small)
+    assert np.isfinite(trace.states).all()
+    assert trace.inputs.dtype == np.float64
+    np.testing.assert_array_equal(trace.inputs, x.to(torch.float8_e4m3fn).double().numpy())
