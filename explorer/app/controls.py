@@ -274,6 +274,8 @@ def _settings_from_state(own: dict | None, model: str | None) -> Settings:
         # The file's weights are used as they are: no init, rescaling or bias override.
         config.update(own["config"], init="default", init_scale=1.0, spectral_radius=None)
         config.update(sigma_max=None, forget_bias=None)
+    if config["cell"] != "elman":  # the LSTM's and GRU's nonlinearities are fixed
+        config["activation"] = "tanh"
     if model is not None:
         # The model's config as the engine implies it; only the seed and token cap are ours.
         config = zoo_config(model, MAX_TOKENS, int(s["seed"]))

@@ -76,6 +76,15 @@ def test_controls_that_do_not_apply_are_disabled():
     assert not at.sidebar.number_input(key="fbias").disabled
 
 
+def test_an_elman_activation_left_set_does_not_break_a_gated_cell():
+    """act stays in the session (and the URL) when the cell changes: the LSTM runs with its own."""
+    at = open_app("states", query={"act": "relu"})
+    at.sidebar.selectbox(key="cell").set_value("lstm").run()
+    assert_clean(at)
+    at = open_app("states", query={"cell": "gru", "act": "sigmoid"})
+    assert_clean(at)
+
+
 def test_identity_init_on_a_gated_cell_is_explained_not_crashed():
     at = open_app("states", query={"cell": "lstm", "init": "identity"})
     assert_clean(at)

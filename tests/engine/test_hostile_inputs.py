@@ -189,6 +189,8 @@ def test_sub_seeds_keep_the_old_numbers_and_stay_in_range():
         (dict(bidirectional=1), "bidirectional must be True or False"),
         (dict(bidirectional="yes"), "bidirectional"),
         (dict(config={"cell": "gru"}), "config must be an rnnviz.UnrollConfig, got a dict"),
+        (dict(cell="lstm", activation="relu"), "applies to the Elman cell only"),  # was ignored
+        (dict(cell="gru", activation="sigmoid"), "applies to the Elman cell only"),
     ],
 )
 def test_wrong_kinds_of_option_are_named(options, message):
