@@ -64,6 +64,11 @@ class TrainConfig:
         _choice("cell", self.cell, CELLS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("activation", self.activation, ("tanh", "relu"))
+        if self.activation != "tanh" and self.cell != "elman":  # it would be silently ignored
+            raise RnnvizError(
+                f"activation={self.activation!r} applies to the Elman cell only: leave it out, "
+                "or use cell='elman'."
+            )
         _int_in("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
         _int_in("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
         _int_in("max_steps", self.max_steps, 1, 10**7)

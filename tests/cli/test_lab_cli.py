@@ -73,6 +73,7 @@ def test_adding_reports_final_mse_in_text(capsys):
             "lower --batch-size, --hidden-size or lag",
         ),  # fmt: skip
         (["--save", "/no/such/folder/m.pt"], "does not exist"),
+        (["--cell", "gru", "--activation", "relu"], "--activation='relu' applies to the Elman"),
     ],
 )
 def test_bad_values_exit_2_with_a_message_naming_the_flag(capsys, argv, phrase):
