@@ -92,9 +92,16 @@ def _as_array(source, config: UnrollConfig) -> np.ndarray:
             source = np.asarray(source)  # a nested list: its own size, already in memory
         except (TypeError, ValueError) as exc:
             raise RnnvizError(_ARRAY_ADVICE) from exc
+    if source.dtype.kind in "OUSV" or (source.ndim < 2 and source.dtype.kind not in "iufcb"):
+        raise RnnvizError(_ARRAY_ADVICE)  # not numbers (bytes, a set, None among tokens, ...)
     if source.ndim != 2 or source.shape[0] == 0:
-        raise RnnvizError(f"An input array must be T×D with T ≥ 1, got shape {source.shape}.")
+        raise RnnvizError(
+            f"An input array must be T×D with T ≥ 1 (one row of D numbers per step), got shape "
+            f"{source.shape}."
+        )
     _check_length(source.shape[0], config)
+    if source.shape[1] == 0:
+        raise RnnvizError("The input array has no columns (D = 0): each step needs a number.")
     if source.shape[1] != config.input_size:
         raise RnnvizError(
             f"The input array has D={source.shape[1]} columns but input_size is "

@@ -41,6 +41,11 @@ HUGE = 10**12  # elements a zero-stride view can declare over one number
         (torch.zeros(1, dtype=torch.float16).expand(HUGE, 16), "max_tokens"),
         (np.zeros((0, 16)), "T ≥ 1"),
         (np.zeros(16), "T×D"),
+        # not arrays at all: the message says what the input may be, not what shape it lacks
+        (b"a b", "Give a text, a list of tokens"),
+        ({"a", "b"}, "Give a text, a list of tokens"),
+        (["a", None], "Give a text, a list of tokens"),
+        (np.ones((3, 0)), "no columns"),  # said "pass input_size=0", itself refused
     ],
 )
 def test_hostile_input_arrays_are_refused(source, message):
