@@ -107,10 +107,32 @@ def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) ->
     if state_dict is not None:
         shape = infer_config(state_dict)
         shape.pop("bias")
+        _check_weights_options(merged, {**given, **fields}, shape)
         if shape["cell"] == "elman" and rnn is not None and "activation" not in fields:
             merged["activation"] = "relu" if rnn.nonlinearity == "relu" else "tanh"
         merged.update(shape)
     return UnrollConfig(**merged).validate()
+
+
+WEIGHT_OPTIONS = ("init", "init_scale", "spectral_radius", "sigma_max", "forget_bias")
+
+
+def _check_weights_options(merged: dict, explicit: dict, shape: dict) -> None:
+    """With given weights, an option that would change them, or a size that contradicts them, is
+    refused by name (it would be silently ignored: the weights are used as they are)."""
+    default = UnrollConfig().to_dict()
+    for name in WEIGHT_OPTIONS:
+        if merged[name] != default[name]:
+            raise RnnvizError(
+                f"{name}={merged[name]!r} does not apply to weights you give (state_dict= or "
+                "rnn= are used as they are): leave it out."
+            )
+    for name, value in shape.items():
+        if name in explicit and explicit[name] != value:
+            raise RnnvizError(
+                f"{name}={explicit[name]!r} contradicts the weights you give ({name}={value!r}): "
+                "leave it out, it is read from them."
+            )
 
 
 def _check_budget(seq_len: int, config: UnrollConfig) -> None:

@@ -279,6 +279,7 @@ def _bad_calls() -> dict:
 
     trace = rnnviz.unroll("a b c d", hidden_size=4)
     tagger = rnnviz.zoo.load("tagger-lstm")
+    lstm = torch.nn.LSTM(16, 8).state_dict()
     return {
         "singular_values step 0": lambda: trace.singular_values([0]),
         "singular_values step past T": lambda: trace.singular_values([5]),
@@ -304,6 +305,13 @@ def _bad_calls() -> dict:
         "embed seed -1": lambda: rnnviz.embed(["a"], 4, -1),
         "build_rnn None": lambda: rnnviz.build_rnn(None),
         "build_rnn of a dict": lambda: rnnviz.build_rnn({"cell": "lstm"}),
+        # options that would change given weights, or contradict them, were silently ignored
+        "weights with init_scale": lambda: rnnviz.unroll("a", state_dict=lstm, init_scale=0.0),
+        "weights with sigma_max": lambda: rnnviz.unroll("a", state_dict=lstm, sigma_max=0.1),
+        "weights with an init": lambda: rnnviz.unroll("a", state_dict=lstm, init="xavier"),
+        "weights with forget_bias": lambda: rnnviz.unroll("a", state_dict=lstm, forget_bias=5.0),
+        "weights of another cell": lambda: rnnviz.unroll("a", state_dict=lstm, cell="gru"),
+        "weights of another size": lambda: rnnviz.unroll("a", state_dict=lstm, hidden_size=4),
     }
 
 
