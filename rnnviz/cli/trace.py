@@ -69,8 +69,8 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         help_text = f"{text} (default: {shown})"
         p.add_argument(flag, dest=field, type=kind, default=None, metavar=metavar, help=help_text)
     p.add_argument("--bidirectional", action="store_true", default=None, help="add a backward RNN")
-    p.add_argument("--table", default="gradient_flow", choices=(*TABLE_NAMES, "all"),
-                   help="which table to print ('all' needs JSON)")  # fmt: skip
+    p.add_argument("--table", default=None, choices=(*TABLE_NAMES, "all"),
+                   help="which table to print ('all' needs JSON; default: gradient_flow)")  # fmt: skip
     p.add_argument("--graph", choices=("cell", "op"), default=None,
                    help="print the unrolled graph (node-link JSON) at this level instead (default: tables)")  # fmt: skip
     p.add_argument("--format", choices=("json", "csv"), default=None, help="(default: json)")
@@ -125,6 +125,10 @@ def _tables() -> dict:
 def _check_output_choice(args: argparse.Namespace) -> None:
     if args.graph is not None and args.format == "csv":
         raise RnnvizError("--graph prints node-link JSON: drop --format csv.")
+    if args.graph is not None and args.table is not None:  # one or the other is printed
+        raise RnnvizError("--graph prints the graph instead of a table: drop --table.")
+    if args.table is None:
+        args.table = "gradient_flow"
     if args.format == "csv" and args.table == "all":
         raise RnnvizError("CSV holds one table: pick --table gradient_flow, states, gates, ...")
 

@@ -129,6 +129,8 @@ def in_process(capsys, *args: str) -> tuple[int, str, str]:
         (["--init", "identity", "--cell", "lstm"], "IRNN"),
         (["--table", "all", "--format", "csv"], "CSV holds one table"),
         (["--graph", "cell", "--format", "csv"], "--graph prints node-link JSON"),
+        (["--graph", "op", "--table", "states"], "drop --table"),  # --table was ignored
+        (["--activation", "relu", "--cell", "lstm"], "applies to the Elman cell only"),
         (["--text-file", "/no/such/file.txt"], "no such file"),
         (["--spectral-radius", "1", "--sigma-max", "1"], "not both"),
     ],
