@@ -35,6 +35,15 @@ def whole_number(name: str, value, low: int, high: int) -> None:
         raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
 
 
+def elman_only_activation(cell: str, activation: str) -> None:
+    """The LSTM's and GRU's nonlinearities are fixed: another activation would be ignored."""
+    if activation != "tanh" and cell != "elman":
+        raise RnnvizError(
+            f"activation={activation!r} applies to the Elman cell only (the LSTM's and GRU's "
+            "nonlinearities are fixed): leave it out, or use cell='elman'."
+        )
+
+
 def number_in(name: str, value, low: float, high: float) -> None:
     bools, ints, floats = _scalar_types()
     real = isinstance(value, ints + floats)

@@ -118,9 +118,5 @@ class UnrollConfig:
                 raise RnnvizError("forget_bias applies to the LSTM only; use cell='lstm'.")
         if self.init == "identity" and self.cell != "elman":
             raise RnnvizError("init='identity' (IRNN) is defined for the Elman cell only.")
-        if self.activation != "tanh" and self.cell != "elman":  # it would be silently ignored
-            raise RnnvizError(
-                f"activation={self.activation!r} applies to the Elman cell only (the LSTM's and "
-                "GRU's nonlinearities are fixed): leave it out, or use cell='elman'."
-            )
+        checks.elman_only_activation(self.cell, self.activation)
         return self

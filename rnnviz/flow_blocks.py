@@ -77,8 +77,7 @@ class SmallBlocks:
         top = np.abs(prod).max(axis=(1, 2))
         unit = np.where(np.isfinite(top) & (top > 0), top, 1.0)
         scaled = prod / unit[:, None, None]
-        fro = unit * np.sqrt(np.einsum("bij,bij->b", scaled, scaled))
-        fro = np.where(np.isnan(top), np.nan, np.where(np.isinf(top), np.inf, fro))
+        fro = unit * np.sqrt(np.einsum("bij,bij->b", scaled, scaled))  # NaN/inf pass through
         alive = np.isfinite(fro) & (fro > 0)
         scale = np.where(alive, fro, 1.0)
         self.product = prod / scale[:, None, None]

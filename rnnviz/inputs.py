@@ -44,6 +44,11 @@ def embed(tokens: Sequence[str], size: int, seed: int = 0) -> np.ndarray:
     checks.whole_number("seed", seed, 0, MAX_SEED)
     if isinstance(tokens, str | bytes) or not all(isinstance(t, str) for t in tokens):
         raise RnnvizError("tokens: give a list of strings, e.g. ['John', 'lives'].")
+    return _embed(tokens, size, seed)
+
+
+def _embed(tokens: Sequence[str], size: int, seed: int) -> np.ndarray:
+    """`embed` for tokens and a config prepare_inputs has already checked."""
     cache: dict[str, np.ndarray] = {}
     rows = []
     for token in tokens:
@@ -71,11 +76,11 @@ def prepare_inputs(source, config: UnrollConfig) -> tuple[tuple[str, ...], np.nd
         if not tokens:
             raise RnnvizError("The text has no tokens (only spaces?): type a word or two.")
         _check_length(len(tokens), config)
-        return tuple(tokens), embed(tokens, config.input_size, config.seed)
+        return tuple(tokens), _embed(tokens, config.input_size, config.seed)
     if isinstance(source, Sequence) and source and all(isinstance(t, str) for t in source):
         _check_length(len(source), config)
         tokens = tuple(_SURROGATE.sub("\ufffd", t) for t in source)
-        return tokens, embed(tokens, config.input_size, config.seed)
+        return tokens, _embed(tokens, config.input_size, config.seed)
     inputs = _as_array(source, config)
     if not np.isfinite(inputs).all():
         raise RnnvizError("The input array contains NaN or inf: give finite numbers.")

@@ -148,9 +148,12 @@ def infer_config(state_dict) -> dict:
     _check_keys(state_dict, info)
     for key, value in state_dict.items():  # shapes are now known to be the module's: small
         try:
-            finite = bool(torch.isfinite(value.double()).all())
-        except (TypeError, RuntimeError, NotImplementedError) as exc:  # e.g. no double() of it
-            raise RnnvizError(f"{key} has dtype {value.dtype}, which cannot be read.") from exc
+            finite = bool(torch.isfinite(value).all())
+        except (RuntimeError, NotImplementedError):  # no kernel for it (float8): a float64 copy
+            try:
+                finite = bool(torch.isfinite(value.double()).all())
+            except (TypeError, RuntimeError, NotImplementedError) as exc:
+                raise RnnvizError(f"{key} has dtype {value.dtype}, which cannot be read.") from exc
         if not finite:
             raise RnnvizError(f"{key} contains NaN or inf.")
     return info

@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import re
 
 import numpy as np
 import pandas as pd
 
+from rnnviz import checks
 from rnnviz.decay import decay_slope
 from rnnviz.errors import RnnvizError
 from rnnviz.jacobians import direction_index
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 from rnnviz.node_grads import input_saliency, node_gradients
-from rnnviz.trace import Trace
-
-
-def _needs_trace(func):
-    """The public functions below take an rnnviz Trace first: anything else is a clear
-    RnnvizError, not an AttributeError from inside."""
-
-    @functools.wraps(func)
-    def checked(trace, *args, **kwargs):
-        if not isinstance(trace, Trace):
-            raise RnnvizError(
-                f"{func.__name__} needs an rnnviz Trace (from rnnviz.unroll), got {trace!r:.60}."
-            )
-        return func(trace, *args, **kwargs)
-
-    return checked
+from rnnviz.trace import Trace, needs_trace
 
 
 def _tidy(values: np.ndarray, tokens, extra: dict) -> pd.DataFrame:
@@ -52,7 +37,7 @@ def _tidy(values: np.ndarray, tokens, extra: dict) -> pd.DataFrame:
     return frame
 
 
-@_needs_trace
+@needs_trace
 def states_frame(trace: Trace) -> pd.DataFrame:
     """s_t per unit: columns t, token, layer, direction, part ("h"/"c"), unit, value."""
     parts = [_tidy(trace.h, trace.tokens, {"part": "h"})]
@@ -61,7 +46,7 @@ def states_frame(trace: Trace) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-@_needs_trace
+@needs_trace
 def gates_frame(trace: Trace) -> pd.DataFrame:
     """Gate activations: columns t, token, layer, direction, gate, unit, value (empty for Elman)."""
     parts = [_tidy(v, trace.tokens, {"gate": name}) for name, v in trace.gates.items()]
@@ -71,7 +56,7 @@ def gates_frame(trace: Trace) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-@_needs_trace
+@needs_trace
 def outputs_frame(trace: Trace) -> pd.DataFrame:
     """y_t = O(s_t) logits: columns t, token, unit, value."""
     T, C = trace.outputs.shape
@@ -86,17 +71,15 @@ def outputs_frame(trace: Trace) -> pd.DataFrame:
     )
 
 
-@_needs_trace
+@needs_trace
 def singular_values_frame(trace: Trace, max_steps: int | None = None) -> pd.DataFrame:
     """Singular values of each J_t = ds_t/ds_{t-1}: columns t, token, direction, index, value.
 
     With max_steps, at most that many evenly spaced steps (always t = 1 and t = T): one SVD per step
     is the costliest part of a long trace."""
     seq_len = trace.seq_len
-    if max_steps is not None:
-        is_int = isinstance(max_steps, int | np.integer) and not isinstance(max_steps, bool)
-        if not is_int or max_steps < 2:
-            raise RnnvizError(f"max_steps must be a whole number of at least 2, got {max_steps!r}.")
+    if max_steps is not None:  # 2: t = 1 and t = T
+        checks.whole_number("max_steps", max_steps, 2, 10**7)
     if max_steps is None or seq_len <= max_steps:
         steps, sv = np.arange(1, seq_len + 1), trace.step_singular_values
     else:
@@ -116,14 +99,14 @@ def singular_values_frame(trace: Trace, max_steps: int | None = None) -> pd.Data
     )
 
 
-@_needs_trace
+@needs_trace
 def decay_rate(trace: Trace, direction: str = "forward") -> float:
     """Least-squares slope of log10 ||ds_T/ds_t|| against the lag T - t: decades per step (<0 vanish),
     by `rnnviz.decay.decay_slope` (the rule the figures use too)."""
     return decay_slope(trace.gradient_flow, DIRECTION_NAMES[direction_index(trace, direction)])
 
 
-@_needs_trace
+@needs_trace
 def summary(trace: Trace) -> dict:
     """Plain values describing a trace beyond its config (for JSON output and headers)."""
     return {
@@ -139,7 +122,7 @@ def summary(trace: Trace) -> dict:
     }
 
 
-@_needs_trace
+@needs_trace
 def node_gradients_frame(trace: Trace) -> pd.DataFrame:
     """log10 ||dL/dv|| for every tensor the graph draws, the total derivative (`rnnviz.node_grads`):
     columns t, token, layer, direction, node, log10_grad_norm. Nodes per step: x, y (one per step;
@@ -191,7 +174,7 @@ def _decoder_rows(trace: Trace, dec: dict) -> list[tuple]:
     return rows
 
 
-@_needs_trace
+@needs_trace
 def saliency_frame(trace: Trace) -> pd.DataFrame:
     """How much each token matters: columns t, token, log10_grad_input (log10 ||dL/dx_t||) and
     log10_grad_output_input (log10 ||dy_T[c*]/dx_t||, c* the acceptor's predicted class; NaN for
@@ -210,7 +193,7 @@ def saliency_frame(trace: Trace) -> pd.DataFrame:
 # ---- the unit finder: which units track a feature of the text ------------------------------------
 
 
-@_needs_trace
+@needs_trace
 def unit_features_frame(trace: Trace, tags=None) -> pd.DataFrame:
     """One row per token (t, token) and a column per built-in feature of the text it read.
 
@@ -229,7 +212,7 @@ def unit_features_frame(trace: Trace, tags=None) -> pd.DataFrame:
     return frame
 
 
-@_needs_trace
+@needs_trace
 def rank_units(
     trace: Trace,
     feature,

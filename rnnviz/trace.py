@@ -6,6 +6,7 @@ Shapes use T tokens, L layers, K directions (1 or 2), H hidden units, S the per-
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,23 @@ import torch
 
 from rnnviz import jacobians
 from rnnviz.config import UnrollConfig
+from rnnviz.errors import RnnvizError
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
+
+
+def needs_trace(func):
+    """For public functions that take an rnnviz Trace first: anything else is a clear
+    RnnvizError naming the function, not an AttributeError from inside it."""
+
+    @functools.wraps(func)
+    def checked(trace, *args, **kwargs):
+        if not isinstance(trace, Trace):
+            raise RnnvizError(
+                f"{func.__name__} needs an rnnviz Trace (from rnnviz.unroll), got {trace!r:.60}."
+            )
+        return func(trace, *args, **kwargs)
+
+    return checked
 
 
 @dataclass(frozen=True, eq=False)

@@ -93,7 +93,7 @@ def _feature(trace, features: pd.DataFrame, chosen: str, pattern: str):
     except rnnviz.RnnvizError as exc:
         messages.error(f"This regex cannot be used: {exc}")
         return None
-    return compiled, mask, f"regex {pattern}"
+    return mask, mask, f"regex {pattern}"  # rank_units takes the 0/1 values: one match, not two
 
 
 def _show(trace, ranked, values, label, layer, direction, part, prefix, large_font) -> dict:

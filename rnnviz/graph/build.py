@@ -31,16 +31,13 @@ from rnnviz.graph.patterns import (
 )
 from rnnviz.graph.steps import add_cell_step, add_initial_states, add_op_step, add_params
 from rnnviz.graph.values import NodeValues, fill_gradients, node_values
-from rnnviz.trace import Trace
+from rnnviz.trace import Trace, needs_trace
 
 
+@needs_trace
 def build_graph(trace: Trace, level: str = "cell") -> nx.DiGraph:
     """The unrolled feed-forward DAG of one trace, with value norms and log10 gradient norms."""
     _check_level(level)
-    if not isinstance(trace, Trace):
-        raise RnnvizError(
-            f"build_graph needs an rnnviz Trace (from rnnviz.unroll), got {trace!r:.60}."
-        )
     cfg, values = trace.config, node_values(trace)
     frame = Frame(
         T=trace.seq_len,

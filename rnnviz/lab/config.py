@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, replace
 
+from rnnviz import checks
 from rnnviz.config import MAX_HIDDEN_SIZE, MAX_SCALE, MAX_SEED
 from rnnviz.errors import RnnvizError
 from rnnviz.lab.specs import task_spec
@@ -64,11 +65,7 @@ class TrainConfig:
         _choice("cell", self.cell, CELLS)
         _choice("optimizer", self.optimizer, OPTIMIZERS)
         _choice("activation", self.activation, ("tanh", "relu"))
-        if self.activation != "tanh" and self.cell != "elman":  # it would be silently ignored
-            raise RnnvizError(
-                f"activation={self.activation!r} applies to the Elman cell only: leave it out, "
-                "or use cell='elman'."
-            )
+        checks.elman_only_activation(self.cell, self.activation)
         _int_in("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
         _int_in("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
         _int_in("max_steps", self.max_steps, 1, 10**7)

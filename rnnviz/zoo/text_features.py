@@ -113,7 +113,7 @@ def regex_mask(tokens, pattern: re.Pattern, joiner: str) -> np.ndarray:
     re cannot be interrupted, and a dashboard user's pattern must not hang its server."""
     pattern = compile_regex(pattern)
     text = joiner.join(tokens)
-    hit = _within_seconds(_hits, pattern, text, REGEX_SECONDS)
+    hit = _hits_within(pattern, text, REGEX_SECONDS)
     out, at = np.zeros(len(tokens)), 0
     for t, token in enumerate(tokens):
         out[t] = float(hit[at : at + max(len(token), 1)].any()) if token else 0.0
@@ -128,18 +128,18 @@ def _hits(pattern: re.Pattern, text: str) -> np.ndarray:
     return hit
 
 
-def _within_seconds(func, pattern: re.Pattern, text: str, seconds: float) -> np.ndarray:
-    """func(pattern, text), a bool array of len(text) + 1, computed in a forked child that is
-    killed after `seconds` (in this process where there is no fork)."""
+def _hits_within(pattern: re.Pattern, text: str, seconds: float) -> np.ndarray:
+    """_hits(pattern, text) computed in a forked child that is killed after `seconds` (in this
+    process where there is no fork)."""
     if not hasattr(os, "fork"):
-        return func(pattern, text)
+        return _hits(pattern, text)
     size = len(text) + 1
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: match, send the packed bits, exit without running any cleanup
         try:
             os.close(read)
-            data = np.packbits(func(pattern, text)).tobytes()
+            data = np.packbits(_hits(pattern, text)).tobytes()
             while data:
                 data = data[os.write(write, data) :]
         finally:
