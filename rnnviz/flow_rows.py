@@ -29,22 +29,28 @@ import numpy as np
 EPS_RANK = 1e-10  # dropped rows move sigma by <= (1e-10)^2/2 relative; the guard watches them
 RESVD = 16  # exact re-diagonalisation every so many steps keeps the rows few and the start good
 MAX_POWER_STEPS = 6  # each costs 2 matrix-vector products; beyond this the Gram's eigh is cheaper
+POWER_REST = 3  # steps after a failed power iteration that go straight to the Gram
 TOL_DECADES = 1e-8  # certified error of the reported log10 sigma_max
 PERTURB = 1e-7
 PROBES = 4
 LANCZOS_STEPS = 24
+SETTLED = 1e-11  # rise of the Ritz value over two Lanczos steps (relative) at which it stops
 DIRECT_EIGVALSH = 48  # rows up to which sigma_max is a plain (deferred) eigvalsh of the Gram
 FLUSH = 256  # pending Grams (at most 48 × 48 each) before a batched eigvalsh: bounded memory
 GUARD = 1e-7  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e-4 sigma
 
 
 def _lanczos_top(gram: np.ndarray, start: np.ndarray, steps: int) -> tuple[float, np.ndarray]:
-    """Largest Ritz value of a symmetric PSD matrix after `steps` Lanczos steps (full
-    re-orthogonalisation), and its Ritz vector: a lower bound that converges fast even with small gaps."""
+    """Largest Ritz value of a symmetric PSD matrix after at most `steps` Lanczos steps (full
+    re-orthogonalisation), and its Ritz vector: a lower bound that converges fast even with small
+    gaps. It stops once the Ritz value settles (SETTLED, checked every other step): the Cholesky
+    certificate in `RowTransfer._exact_sigma` decides whether it is close enough, so the rule only
+    saves time (warm starts settle in 4-16 steps at H = 128)."""
     r = gram.shape[0]
     basis = np.zeros((steps, r))
     q = start / l2(start)
     alpha, beta = np.zeros(steps), np.zeros(steps)
+    settled = -math.inf
     k = 0
     for k in range(steps):
         basis[k] = q
@@ -54,12 +60,25 @@ def _lanczos_top(gram: np.ndarray, start: np.ndarray, steps: int) -> tuple[float
         b = l2(w)
         if b <= 1e-14 * abs(alpha[k]) or k == steps - 1:
             break
+        if k >= 3 and k % 2 == 1:
+            top = float(np.linalg.eigvalsh(_tridiagonal(alpha[: k + 1], beta[:k]))[-1])
+            if top - settled <= SETTLED * top:
+                break
+            settled = top
         beta[k], q = b, w / b
     k += 1
-    tri = np.diag(alpha[:k]) + np.diag(beta[: k - 1], 1) + np.diag(beta[: k - 1], -1)
-    values, vectors = np.linalg.eigh(tri)
+    values, vectors = np.linalg.eigh(_tridiagonal(alpha[:k], beta[: k - 1]))
     u = vectors[:, -1] @ basis[:k]
     return float(u @ gram @ u) / float(u @ u), u / l2(u)
+
+
+def _tridiagonal(diagonal: np.ndarray, below: np.ndarray) -> np.ndarray:
+    """The symmetric tridiagonal matrix as LAPACK's eigh reads it (the lower triangle)."""
+    k = diagonal.size
+    tri = np.zeros((k, k))
+    tri.flat[:: k + 1] = diagonal
+    tri.flat[k :: k + 1] = below
+    return tri
 
 
 def l2(v: np.ndarray) -> float:
@@ -89,6 +108,7 @@ class RowTransfer:
         self.dropped: list[tuple[int, np.ndarray, float]] = []  # (position, rows, log10 scale)
         self.rng, self.carry = rng, carry  # carry(dropped, position) -> (rows, log): exact
         self.steps = 0
+        self.power_rest = 0  # steps left before power iteration is tried again
         self.pending: dict[int, tuple[np.ndarray, float]] = {}  # position -> (Gram, log10 scale)
         self.sigma_at: dict[int, float] = {}  # position -> deferred log10 sigma_max, once flushed
         self.stats = {"certified": 0, "exact": 0, "recoveries": 0, "max_rows": k}
@@ -163,6 +183,14 @@ class RowTransfer:
         return rms >= self.log_sigma + math.log10(GUARD) or self.log == -math.inf
 
     def _power_iteration(self) -> bool:
+        if self.power_rest:  # it just failed: a flat spectrum stays flat for a few steps
+            self.power_rest -= 1
+            return False
+        certified = self._power_steps()
+        self.power_rest = 0 if certified else POWER_REST
+        return certified
+
+    def _power_steps(self) -> bool:
         """Rayleigh quotients of A = m m^T (m has unit Frobenius norm, so tr A = 1), accepted
         with the Kato-Temple bound; unnormalised u so each step costs four BLAS calls."""
         m = self.rows
