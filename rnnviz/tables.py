@@ -204,6 +204,8 @@ def unit_features_frame(trace: Trace, tags=None) -> pd.DataFrame:
 
     frame = pd.DataFrame({"t": np.arange(1, trace.seq_len + 1), "token": list(trace.tokens)})
     if trace.config.tokenize == "char":
+        if tags is not None:
+            raise RnnvizError("tags: one per word, for word traces; this trace reads characters.")
         features = scan_code("".join(t[:1] or " " for t in trace.tokens))
     else:
         features = word_features(trace.tokens, tags if tags is not None else trace.predictions)

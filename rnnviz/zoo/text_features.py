@@ -95,9 +95,14 @@ def word_features(tokens, tags=None) -> dict[str, np.ndarray]:
     """Per token: person / place / name (from tags: PER, LOC, with or without B-/I-) and capitalised."""
     out = {"capitalised": np.array([float(t[:1].isupper()) for t in tokens])}
     if tags is not None:
-        if len(tags) != len(tokens):
-            raise RnnvizError(f"tags: one per token ({len(tokens)}), got {len(tags)}.")
-        kind = [str(tag).split("-")[-1] for tag in tags]
+        if isinstance(tags, str) or not hasattr(tags, "__len__") or len(tags) != len(tokens):
+            raise RnnvizError(f"tags: a list with one tag per token ({len(tokens)}).")
+        odd = next((tag for tag in tags if not isinstance(tag, str)), None)
+        if odd is not None:
+            raise RnnvizError(
+                f"tags: strings in the CoNLL style (O, PER, LOC, B-PER, I-LOC, ...), got {odd!r}."
+            )
+        kind = [tag.split("-")[-1].upper() for tag in tags]
         out["person"] = np.array([float(k == "PER") for k in kind])
         out["place"] = np.array([float(k == "LOC") for k in kind])
         out["name"] = out["person"] + out["place"]

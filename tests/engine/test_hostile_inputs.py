@@ -278,6 +278,7 @@ def _bad_calls() -> dict:
     from rnnviz.graph import graph_from_json
 
     trace = rnnviz.unroll("a b c d", hidden_size=4)
+    chars = rnnviz.unroll("ab", tokenize="char", hidden_size=4)
     tagger = rnnviz.zoo.load("tagger-lstm")
     lstm = torch.nn.LSTM(16, 8).state_dict()
     return {
@@ -312,6 +313,12 @@ def _bad_calls() -> dict:
         "weights with forget_bias": lambda: rnnviz.unroll("a", state_dict=lstm, forget_bias=5.0),
         "weights of another cell": lambda: rnnviz.unroll("a", state_dict=lstm, cell="gru"),
         "weights of another size": lambda: rnnviz.unroll("a", state_dict=lstm, hidden_size=4),
+        # a char trace reads each token as one character (its features, its regexes)
+        "char tokens that are words": lambda: rnnviz.unroll(["ab", "c"], tokenize="char"),
+        "tags of numbers": lambda: tables.unit_features_frame(trace, [1, 2, 3, 4]),
+        "tags in one string": lambda: tables.unit_features_frame(trace, "PER O O O"),
+        "tags from a generator": lambda: tables.unit_features_frame(trace, (t for t in "OOOO")),
+        "tags on a char trace": lambda: tables.rank_units(chars, "string", tags=["O", "O"]),
     }
 
 
@@ -319,6 +326,20 @@ def _bad_calls() -> dict:
 def test_every_public_function_refuses_bad_arguments_with_a_clear_error(name):
     with pytest.raises(RnnvizError):
         _bad_calls()[name]()
+
+
+def test_tags_are_read_in_any_case_and_char_tokens_of_one_character_are_taken():
+    from rnnviz import tables
+
+    trace = rnnviz.unroll("Ann met Bob there", hidden_size=4)
+    frame = tables.unit_features_frame(trace, np.array(["b-per", "O", "B-PER", "I-LOC"]))
+    assert frame["person"].tolist() == [1.0, 0.0, 1.0, 0.0]
+    assert frame["place"].tolist() == [0.0, 0.0, 0.0, 1.0]
+    chars = rnnviz.unroll(list("a(b)"), tokenize="char", hidden_size=4)
+    by_text = rnnviz.unroll("a(b)", tokenize="char", hidden_size=4)
+    assert chars.tokens == by_text.tokens
+    pd_equal = tables.unit_features_frame(chars).equals(tables.unit_features_frame(by_text))
+    assert pd_equal
 
 
 def test_a_regex_that_backtracks_for_ever_is_stopped_with_a_message():
