@@ -71,7 +71,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--lr", metavar="X", type=float, default=DEFAULTS.lr, help="learning rate")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=DEFAULTS.optimizer, help="optimiser")
     p.add_argument("--forget-bias", metavar="X", type=_bias, default=DEFAULTS.forget_bias,
-                   help="LSTM forget-gate bias at the start, or 'torch' for torch's init")  # fmt: skip
+                   help="LSTM forget-gate bias at the start, or 'torch' for torch's init (Elman and GRU have no forget gate: unused there)")  # fmt: skip
     p.add_argument("--clip", metavar="X", type=float, default=None,
                    help="clip the gradient norm at this value (Pascanu's rule; default: no clipping)")  # fmt: skip
     p.add_argument("--threads", metavar="N", type=int, default=DEFAULTS.threads,

@@ -338,8 +338,7 @@ def test_tags_are_read_in_any_case_and_char_tokens_of_one_character_are_taken():
     chars = rnnviz.unroll(list("a(b)"), tokenize="char", hidden_size=4)
     by_text = rnnviz.unroll("a(b)", tokenize="char", hidden_size=4)
     assert chars.tokens == by_text.tokens
-    pd_equal = tables.unit_features_frame(chars).equals(tables.unit_features_frame(by_text))
-    assert pd_equal
+    assert tables.unit_features_frame(chars).equals(tables.unit_features_frame(by_text))
 
 
 def test_a_regex_that_backtracks_for_ever_is_stopped_with_a_message():
