@@ -67,7 +67,7 @@ def _lanczos_top(gram: np.ndarray, start: np.ndarray, steps: int) -> tuple[float
             settled = top
         beta[k], q = b, w / b
     k += 1
-    values, vectors = np.linalg.eigh(_tridiagonal(alpha[:k], beta[: k - 1]))
+    vectors = np.linalg.eigh(_tridiagonal(alpha[:k], beta[: k - 1]))[1]
     u = vectors[:, -1] @ basis[:k]
     return float(u @ gram @ u) / float(u @ u), u / l2(u)
 

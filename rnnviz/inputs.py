@@ -79,12 +79,14 @@ def prepare_inputs(source, config: UnrollConfig) -> tuple[tuple[str, ...], np.nd
         return tuple(tokens), _embed(tokens, config.input_size, config.seed)
     if isinstance(source, Sequence) and source and all(isinstance(t, str) for t in source):
         _check_length(len(source), config)
-        long = next((t for t in source if len(t) != 1), None) if config.tokenize == "char" else None
-        if long is not None:  # char traces read each token as one character (features, regexes)
-            raise RnnvizError(
-                f"tokenize='char' takes text or one-character tokens; got the token {long!r} "
-                f"({len(long)} characters). Pass the text itself, or tokenize='word'."
-            )
+        if config.tokenize == "char":  # char traces read each token as one character
+            long = next((t for t in source if len(t) != 1), None)
+            if long is not None:
+                raise RnnvizError(
+                    f"tokenize='char' takes text or one-character tokens; got the token "
+                    f"{checks.shown(long)} ({len(long)} characters). Pass the text itself, or "
+                    "tokenize='word'."
+                )
         tokens = tuple(_SURROGATE.sub("\ufffd", t) for t in source)
         return tokens, _embed(tokens, config.input_size, config.seed)
     inputs = _as_array(source, config)

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from rnnviz import checks
 from rnnviz.errors import RnnvizError
 
 CHAR_FEATURES = (
@@ -100,7 +101,8 @@ def word_features(tokens, tags=None) -> dict[str, np.ndarray]:
         odd = next((tag for tag in tags if not isinstance(tag, str)), None)
         if odd is not None:
             raise RnnvizError(
-                f"tags: strings in the CoNLL style (O, PER, LOC, B-PER, I-LOC, ...), got {odd!r}."
+                "tags: strings in the CoNLL style (O, PER, LOC, B-PER, I-LOC, ...), got "
+                f"{checks.shown(odd)}."
             )
         kind = [tag.split("-")[-1].upper() for tag in tags]
         out["person"] = np.array([float(k == "PER") for k in kind])
