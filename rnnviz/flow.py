@@ -136,9 +136,9 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
                 smalls.advance(out[1 : 1 + smalls.k])
                 at += smalls.k
             for rt in rows:
-                r, p = rt.rows.shape[0], rt.probes.shape[0]
-                rt.advance(position, out[at : at + r], out[at + r : at + r + p])
-                at += r + p
+                k = rt.rows.shape[0] + rt.probes.shape[0]
+                rt.advance(position, out[at : at + k])
+                at += k
         if has_direct[t]:
             g, g_log = _add_direct(g, g_log, direct[t], label)
         unit[t], scale[t] = g, g_log

@@ -113,39 +113,54 @@ class RowTransfer:
         self.sigma_at: dict[int, float] = {}  # position -> deferred log10 sigma_max, once flushed
         self.stats = {"certified": 0, "exact": 0, "recoveries": 0, "max_rows": k}
 
-    def advance(self, position: int, rows: np.ndarray, probes: np.ndarray) -> None:
+    def advance(self, position: int, block: np.ndarray) -> None:
+        """block: the VJP of [rows; probes] (this object's rows, then its probes), scaled in place."""
         if math.isnan(self.log):
             return
         self.steps += 1
-        fro = l2(rows)
+        r = self.rows.shape[0]
+        rows, probes = block[:r], block[r:]
+        squares = np.einsum("ij,ij->i", block, block)  # every row's norm^2 in one pass
+        fro2, probe2 = (
+            np.add.reduceat(squares, [0, r]).tolist()
+            if r < len(block)
+            else (
+                float(squares.sum()),
+                0.0,
+            )
+        )
+        fro = math.sqrt(fro2) if 1e-290 < fro2 < 1e290 else l2(rows)  # else: no under/overflow
         if not math.isfinite(fro):
             self._nan()
             return
         if fro > 0:
-            self.rows = rows / fro
+            rows *= 1.0 / fro  # the VJP's fresh output: scaled in place, no copy
+            self.rows = rows
             self.log += math.log10(fro)
             self.log_fro = self.log  # unit Frobenius norm now; a truncation below updates it
         else:
             self.rows, self.log = rows, -math.inf
             self.log_sigma = self.log_fro = -math.inf
-        self._advance_probes(probes)
+        self._advance_probes(probes, math.sqrt(probe2) if 1e-290 < probe2 < 1e290 else None)
         if fro > 0:
             if self.steps % RESVD == 0:
                 self._truncate(position)
             elif self.rows.shape[0] <= DIRECT_EIGVALSH:
-                self._defer(position)
+                self._defer(position, float(squares[:r].max()) / fro2 if fro2 > 1e-290 else None)
             elif not self._power_iteration():
                 self._exact_sigma()
         if self._guard_fires():
             self._recover(position)
 
-    def _defer(self, position: int) -> None:
+    def _defer(self, position: int, top_diagonal: float | None) -> None:
         """Few rows: keep the Gram for one batched eigvalsh later (exact; no per-step power
         iteration) and hold a lower bound meanwhile, max_i G_ii <= lambda_max, for the guard (it
-        then fires early, never late)."""
+        then fires early, never late). top_diagonal: that max when the caller has it."""
         gram = self.rows @ self.rows.T
         self.pending[position] = (gram, self.log)
-        self.log_sigma = self.log + 0.5 * math.log10(float(gram.diagonal().max()))
+        if top_diagonal is None:
+            top_diagonal = float(gram.diagonal().max())
+        self.log_sigma = self.log + 0.5 * math.log10(top_diagonal)
         if len(self.pending) >= FLUSH:
             self._flush()
 
@@ -165,16 +180,19 @@ class RowTransfer:
         self._flush()
         return self.sigma_at
 
-    def _advance_probes(self, probes: np.ndarray) -> None:
+    def _advance_probes(self, probes: np.ndarray, size: float | None) -> None:
+        """probes: their VJP (scaled in place); size: its Frobenius norm, when the caller has it."""
         if probes.shape[0] == 0:
             return
-        size = l2(probes)
+        if size is None:
+            size = l2(probes)
         if size == 0.0:
             self.probes, self.probe_log = probes[:0], -math.inf  # the dropped part died exactly
         elif not math.isfinite(size):
             self.probe_log = math.inf  # overflowed: recompute exactly
         else:
-            self.probes, self.probe_log = probes / size, self.probe_log + math.log10(size)
+            probes *= 1.0 / size
+            self.probes, self.probe_log = probes, self.probe_log + math.log10(size)
 
     def _guard_fires(self) -> bool:
         if not self.dropped:
