@@ -2,7 +2,7 @@
 
 The full trace (`rnnviz.unroll`, one thread) is timed with wall clocks around its parts:
 "forward" (`cells.run_layer`), "vjp" (every `Stack.step_vjp` of the chain: the rows of the gradient
-and of ds_T/ds_t), "sigma" (`RowTransfer`'s certificates, deferred eigvalsh and truncations) and
+and of ds_T/ds_t), "sigma" (`flow_sigma.Certifier`: certificates and deferred eigvalsh; `RowTransfer._truncate`) and
 "rest" (everything else: rescaling, probes, tables). Each part is printed as a fraction of the naive
 float32 loop of `engine_trace.py` measured in the same run, so the line "forward + vjp" says what
 the trace would cost if nothing but its arithmetic were left.
@@ -19,14 +19,15 @@ import time
 
 from engine_trace import H, naive
 
-SIGMA = ("_defer", "deferred_sigma", "_power_iteration", "_exact_sigma", "_truncate")
+SIGMA = (("flow_sigma", "Certifier", "add"), ("flow_sigma", "Certifier", "deferred"))
+SIGMA += (("flow_rows", "RowTransfer", "_truncate"),)  # none of these calls another
 
 
 def parts(cell: str, T: int) -> dict:
     import torch
 
     import rnnviz
-    from rnnviz import cells, flow, flow_rows
+    from rnnviz import cells, flow, flow_rows, flow_sigma
 
     torch.set_num_threads(1)
     spent = {"forward": 0.0, "vjp": 0.0, "sigma": 0.0}
@@ -45,8 +46,9 @@ def parts(cell: str, T: int) -> dict:
 
     timed(cells, "run_layer", "forward")
     timed(flow.Stack, "step_vjp", "vjp")
-    for name in SIGMA:  # none calls another (both _defer and deferred_sigma call _flush)
-        timed(flow_rows.RowTransfer, name, "sigma")
+    modules = {"flow_rows": flow_rows, "flow_sigma": flow_sigma}
+    for module, owner, name in SIGMA:
+        timed(getattr(modules[module], owner), name, "sigma")
     tokens = [f"w{i % 97}" for i in range(T)]
     rnnviz.unroll(tokens[:5], cell=cell, hidden_size=H, input_size=H)
     best = None

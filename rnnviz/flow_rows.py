@@ -4,14 +4,10 @@ The block's part of P_t = ds_T/ds_t is kept as rows m (r × n, zero outside the 
 P_t = Q [m; D] 10**log for some orthonormal Q, where D are directions dropped earlier. Each step:
 
 * m <- m J (the VJP), rescaled to unit Frobenius norm: the Frobenius column is exact.
-* sigma_max, with at most DIRECT_EIGVALSH rows (every step but the first few dozen): the top
-  eigenvalue of the Gram m m^T from LAPACK's eigvalsh, batched over a few hundred steps at once.
-* sigma_max, with more rows: power iteration on A = m m^T, warm-started from the last top vector plus a small seeded
-  random perturbation (so never an exact invariant direction), accepted only with a certificate:
-  rho = u^T A u <= lambda_max always, and when 2 rho > tr A no other eigenvalue exceeds tr A - rho, so
-  Kato-Temple gives lambda_max <= rho + ||A u - rho u||^2 / (2 rho - tr A). Uncertified steps (and
-  every RESVD-th) take the exact route: eigh of the r × r Gram matrix, which also truncates.
-* Truncation rotates m to U^T m (U: the Gram's eigenvectors) and drops rows below EPS_RANK·sigma_max.
+* sigma_max of m: certified by `flow_sigma.Certifier` (at once for many rows; for few, batched
+  at the end, while the guard below reads the lower bound max_i (m m^T)_ii).
+* Every RESVD-th step: an exact eigh of the r × r Gram, which rotates m to U^T m (U: the Gram's
+  eigenvectors) and drops rows below EPS_RANK·sigma_max.
   The dropped rows are kept (with the position they were dropped at) and PROBES seeded Gaussian
   combinations of them ride along with m, each set with its own log scale. Dropped rows change
   sigma_max(P) by at most ||D~||^2 / (2 sigma) (they are stacked rows) and ||P||_F^2 by ||D~||_F^2.
@@ -26,59 +22,12 @@ import math
 
 import numpy as np
 
+from rnnviz.flow_sigma import Certifier
+
 EPS_RANK = 1e-10  # dropped rows move sigma by <= (1e-10)^2/2 relative; the guard watches them
-RESVD = 16  # exact re-diagonalisation every so many steps keeps the rows few and the start good
-MAX_POWER_STEPS = 6  # each costs 2 matrix-vector products; beyond this the Gram's eigh is cheaper
-POWER_REST = 3  # steps after a failed power iteration that go straight to the Gram
-TOL_DECADES = 1e-8  # certified error of the reported log10 sigma_max
-PERTURB = 1e-7
+RESVD = 16  # exact re-diagonalisation every so many steps keeps the rows few
 PROBES = 4
-LANCZOS_STEPS = 24
-SETTLED = 1e-11  # rise of the Ritz value over two Lanczos steps (relative) at which it stops
-DIRECT_EIGVALSH = 48  # rows up to which sigma_max is a plain (deferred) eigvalsh of the Gram
-FLUSH = 256  # pending Grams (at most 48 × 48 each) before a batched eigvalsh: bounded memory
 GUARD = 1e-7  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e-4 sigma
-
-
-def _lanczos_top(gram: np.ndarray, start: np.ndarray, steps: int) -> tuple[float, np.ndarray]:
-    """Largest Ritz value of a symmetric PSD matrix after at most `steps` Lanczos steps (full
-    re-orthogonalisation), and its Ritz vector: a lower bound that converges fast even with small
-    gaps. It stops once the Ritz value settles (SETTLED, checked every other step): the Cholesky
-    certificate in `RowTransfer._exact_sigma` decides whether it is close enough, so the rule only
-    saves time (warm starts settle in 4-16 steps at H = 128)."""
-    r = gram.shape[0]
-    basis = np.zeros((steps, r))
-    q = start / l2(start)
-    alpha, beta = np.zeros(steps), np.zeros(steps)
-    settled = -math.inf
-    k = 0
-    for k in range(steps):
-        basis[k] = q
-        w = gram @ q
-        alpha[k] = q @ w
-        w -= basis[: k + 1].T @ (basis[: k + 1] @ w)  # full re-orthogonalisation: r is small
-        b = l2(w)
-        if b <= 1e-14 * abs(alpha[k]) or k == steps - 1:
-            break
-        if k >= 3 and k % 2 == 1:
-            top = float(np.linalg.eigvalsh(_tridiagonal(alpha[: k + 1], beta[:k]))[-1])
-            if top - settled <= SETTLED * top:
-                break
-            settled = top
-        beta[k], q = b, w / b
-    k += 1
-    vectors = np.linalg.eigh(_tridiagonal(alpha[:k], beta[: k - 1]))[1]
-    u = vectors[:, -1] @ basis[:k]
-    return float(u @ gram @ u) / float(u @ u), u / l2(u)
-
-
-def _tridiagonal(diagonal: np.ndarray, below: np.ndarray) -> np.ndarray:
-    """The symmetric tridiagonal matrix as LAPACK's eigh reads it (the lower triangle)."""
-    k = diagonal.size
-    tri = np.zeros((k, k))
-    tri.flat[:: k + 1] = diagonal
-    tri.flat[k :: k + 1] = below
-    return tri
 
 
 def l2(v: np.ndarray) -> float:
@@ -94,7 +43,8 @@ def l2(v: np.ndarray) -> float:
 
 
 class RowTransfer:
-    """One block's rows; `advance` after each VJP, then `log_sigma` / `log_fro` hold log10 norms."""
+    """One block's rows; `advance` after each VJP, then `log_sigma` / `log_fro` hold log10 norms
+    (log_sigma: a lower bound where `deferred_sigma` gives the value later)."""
 
     def __init__(self, coords: np.ndarray, n: int, rng: np.random.Generator, carry):
         k = len(coords)
@@ -102,16 +52,15 @@ class RowTransfer:
         self.rows[np.arange(k), coords] = 1.0  # P_T restricted to the block: the identity
         self.log = 0.0
         self.log_sigma, self.log_fro = 0.0, 0.5 * math.log10(k)
-        self.u = np.eye(k, 1)[:, 0]
         self.probes = np.zeros((0, n))
         self.probe_log = -math.inf
         self.dropped: list[tuple[int, np.ndarray, float]] = []  # (position, rows, log10 scale)
         self.rng, self.carry = rng, carry  # carry(dropped, position) -> (rows, log): exact
-        self.steps = 0
-        self.power_rest = 0  # steps left before power iteration is tried again
-        self.pending: dict[int, tuple[np.ndarray, float]] = {}  # position -> (Gram, log10 scale)
-        self.sigma_at: dict[int, float] = {}  # position -> deferred log10 sigma_max, once flushed
-        self.stats = {"certified": 0, "exact": 0, "recoveries": 0, "max_rows": k}
+        self.certifier = Certifier(rng)
+        self.rotated = True  # the rows are a new basis (the certifier's warm start restarts)
+        self.exact_at: set[int] = set()  # positions whose sigma a truncation computed exactly
+        self.steps = self.truncations = 0
+        self.counts = {"recoveries": 0, "max_rows": k}
 
     def advance(self, position: int, block: np.ndarray) -> None:
         """block: the VJP of [rows; probes] (this object's rows, then its probes), scaled in place."""
@@ -145,40 +94,34 @@ class RowTransfer:
         if fro > 0:
             if self.steps % RESVD == 0:
                 self._truncate(position)
-            elif self.rows.shape[0] <= DIRECT_EIGVALSH:
-                self._defer(position, float(squares[:r].max()) / fro2 if fro2 > 1e-290 else None)
-            elif not self._power_iteration():
-                self._exact_sigma()
+            else:
+                value = self.certifier.add(position, self.rows, self.log, self.rotated)
+                self.rotated = False
+                if value is None:  # deferred: the guard reads max_i G_ii <= lambda_max meanwhile
+                    top = float(squares[:r].max()) / fro2 if 1e-290 < fro2 < 1e290 else 0.0
+                    if not top > 0:  # the squares were scaled: take them again, from unit rows
+                        top = float(np.einsum("ij,ij->i", self.rows, self.rows).max())
+                    value = self.log + 0.5 * math.log10(top)
+                self.log_sigma = value
         if self._guard_fires():
             self._recover(position)
 
-    def _defer(self, position: int, top_diagonal: float | None) -> None:
-        """Few rows: keep the Gram for one batched eigvalsh later (exact; no per-step power
-        iteration) and hold a lower bound meanwhile, max_i G_ii <= lambda_max, for the guard (it
-        then fires early, never late). top_diagonal: that max when the caller has it."""
-        gram = self.rows @ self.rows.T
-        self.pending[position] = (gram, self.log)
-        if top_diagonal is None:
-            top_diagonal = float(gram.diagonal().max())
-        self.log_sigma = self.log + 0.5 * math.log10(top_diagonal)
-        if len(self.pending) >= FLUSH:
-            self._flush()
-
-    def _flush(self) -> None:
-        """eigvalsh of every pending Gram, a stack per size: one LAPACK loop, no Python per step."""
-        by_size: dict[int, list] = {}
-        for position, (gram, log) in self.pending.items():
-            by_size.setdefault(gram.shape[0], []).append((position, gram, log))
-        for entries in by_size.values():
-            top = np.linalg.eigvalsh(np.stack([g for _, g, _ in entries]))[:, -1]
-            for (position, _, log), lam in zip(entries, top, strict=True):
-                self.sigma_at[position] = log + 0.5 * math.log10(float(lam))
-        self.pending.clear()
-
     def deferred_sigma(self) -> dict[int, float]:
         """log10 sigma_max at every position whose value was deferred (after the last step)."""
-        self._flush()
-        return self.sigma_at
+        sigma = self.certifier.deferred()
+        return {p: v for p, v in sigma.items() if p not in self.exact_at}
+
+    @property
+    def stats(self) -> dict[str, int]:
+        """How the block was carried: recoveries, the most rows, and how sigma_max was found
+        (exact: eigh at truncations and Gram routes; certified: power iteration; cholesky)."""
+        done = self.certifier.stats
+        return {
+            **self.counts,
+            "certified": done["certified"],
+            "exact": self.truncations + done["exact"],
+            "cholesky": done["cholesky"],
+        }
 
     def _advance_probes(self, probes: np.ndarray, size: float | None) -> None:
         """probes: their VJP (scaled in place); size: its Frobenius norm, when the caller has it."""
@@ -200,68 +143,10 @@ class RowTransfer:
         rms = self.probe_log - 0.5 * math.log10(PROBES)
         return rms >= self.log_sigma + math.log10(GUARD) or self.log == -math.inf
 
-    def _power_iteration(self) -> bool:
-        if self.power_rest:  # it just failed: a flat spectrum stays flat for a few steps
-            self.power_rest -= 1
-            return False
-        certified = self._power_steps()
-        self.power_rest = 0 if certified else POWER_REST
-        return certified
-
-    def _power_steps(self) -> bool:
-        """Rayleigh quotients of A = m m^T (m has unit Frobenius norm, so tr A = 1), accepted
-        with the Kato-Temple bound; unnormalised u so each step costs four BLAS calls."""
-        m = self.rows
-        r = m.shape[0]
-        u = self.u + PERTURB * self.rng.standard_normal(r) / math.sqrt(r)
-        uu = float(u @ u)
-        trace = 1.0 + 1e-12
-        for _ in range(MAX_POWER_STEPS):
-            w = u @ m
-            rho = float(w @ w) / uu
-            v = m @ w  # A u
-            vv = float(v @ v)
-            gap = 2.0 * rho - trace
-            if gap > 0:
-                # ||A û - rho û||^2 = v.v/u.u - rho^2 (u.v = w.w), plus a margin for its rounding
-                res2 = max(vv / uu - rho * rho, 0.0) + 1e-15 * rho * rho
-                if res2 / gap <= rho * (10.0 ** (2 * TOL_DECADES) - 1.0):
-                    self.u = v / math.sqrt(vv)
-                    self.log_sigma = self.log + 0.5 * math.log10(rho)
-                    self.stats["certified"] += 1
-                    return True
-            if not vv > 1e-290:
-                return False
-            u, uu = v / math.sqrt(vv), 1.0
-        return False
-
-    def _exact_sigma(self) -> None:
-        """sigma_max from the Gram matrix G = m m^T: a Lanczos estimate (r×r products, cheap),
-        certified by a Cholesky factorisation of mu I - G (it exists only if lambda_max < mu);
-        eigvalsh of G where the certificate fails."""
-        gram = self.rows @ self.rows.T
-        r = gram.shape[0]
-        self.stats["exact"] += 1
-        if r <= DIRECT_EIGVALSH:  # small: LAPACK's eigvalsh is cheaper than Lanczos + Cholesky
-            self.log_sigma = self.log + 0.5 * math.log10(float(np.linalg.eigvalsh(gram)[-1]))
-            return
-        rho, u = _lanczos_top(gram, self.u, min(r, LANCZOS_STEPS))
-        # mu: rho raised by the tolerance and by Cholesky's own backward error, (r+1) eps tr G.
-        mu = rho * 10.0 ** (2 * TOL_DECADES) + 4 * (r + 1) * 2.3e-16 * float(np.trace(gram))
-        try:
-            np.linalg.cholesky(mu * np.eye(r) - gram)
-            lam = rho
-            self.u = u
-            self.stats["cholesky"] = self.stats.get("cholesky", 0) + 1
-        except np.linalg.LinAlgError:
-            lam = float(np.linalg.eigvalsh(gram)[-1])
-        self.log_sigma = self.log + 0.5 * math.log10(lam)
-
     def _truncate(self, position: int) -> None:
         """Exact sigma_max from the Gram's eigh; rotate, drop rows below EPS_RANK, guard them."""
-        self.stats["exact"] += 1
-        self.pending.pop(position, None)  # this step's sigma is exact here (after a recovery)
-        self.sigma_at.pop(position, None)
+        self.truncations += 1
+        self.exact_at.add(position)  # wins over a value deferred before a recovery
         lam, vec = np.linalg.eigh(self.rows @ self.rows.T)
         rotated = vec[:, ::-1].T @ self.rows  # rows along the eigenvectors, largest first
         norms = np.sqrt(np.einsum("ij,ij->i", rotated, rotated))
@@ -272,8 +157,8 @@ class RowTransfer:
         self.log += math.log10(top)
         self.rows = rotated[keep] / top
         self.log_fro = self.log + math.log10(l2(rotated) / top)  # dropped rows included
-        self.stats["max_rows"] = max(self.stats["max_rows"], self.rows.shape[0])
-        self.u = np.eye(self.rows.shape[0], 1)[:, 0]
+        self.counts["max_rows"] = max(self.counts["max_rows"], self.rows.shape[0])
+        self.rotated = True
         if keep.all():
             return
         drop = rotated[~keep] / top
@@ -291,7 +176,7 @@ class RowTransfer:
 
     def _recover(self, position: int) -> None:
         """Carry every dropped set exactly to this step and merge it back into the rows."""
-        self.stats["recoveries"] += 1
+        self.counts["recoveries"] += 1
         back, back_log = self.carry(self.dropped, position)
         self.dropped, self.probes, self.probe_log = [], self.probes[:0], -math.inf
         if back_log == -math.inf or back.shape[0] == 0:
