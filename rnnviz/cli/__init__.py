@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from rnnviz.cli import lab, serve, trace, ui
-from rnnviz.cli.output import OutputError, silence_stdout
+from rnnviz.cli.output import OutputError, say, silence_stdout
 from rnnviz.cli.parser import CliParser
 
 COMMANDS = (trace, ui, lab, serve)  # each module's register(subparsers) adds its subcommand
@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         silence_stdout()
         return 0
     except OutputError as exc:
-        print(f"rnnviz {args.command}: error: {exc}", file=sys.stderr)
+        say(f"rnnviz {args.command}: error: {exc}")
         return 1
     except KeyboardInterrupt:
         return 130

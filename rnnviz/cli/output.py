@@ -3,6 +3,7 @@ pipe ends in one line on stderr (or, for a closed pipe, quietly), never a traceb
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -36,6 +37,13 @@ def write_stdout(text: str) -> None:
     except OSError as exc:
         silence_stdout()
         raise OutputError(f"cannot write to stdout ({exc.strerror or exc}).") from None
+
+
+def say(line: str) -> None:
+    """One line on stderr. Where stderr itself cannot be written (a full disk, a closed pipe)
+    nothing better can be done: the exit status still says what happened."""
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        print(line, file=sys.stderr, flush=True)
 
 
 def silence_stdout() -> None:

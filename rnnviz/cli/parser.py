@@ -8,6 +8,8 @@ import difflib
 import re
 import sys
 
+from rnnviz.cli.output import OutputError, say, silence_stdout, write_stdout
+
 
 class DefaultsFormatter(argparse.HelpFormatter):
     """Every option's help ends with its default, unless the help text already says it."""
@@ -44,6 +46,22 @@ class CliParser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {with_suggestion(message)}\n")
+
+    def _print_message(self, message: str, file=None) -> None:
+        """argparse's one writer (help, usage, --version, errors), made to report a failed write:
+        help to a full disk exits 1 with a line on stderr, an unwritable stderr keeps the status."""
+        if not message:
+            return
+        if file is None or file is sys.stderr:
+            say(message.rstrip("\n"))
+            return
+        try:
+            write_stdout(message)
+        except BrokenPipeError:  # `rnnviz --help | head -1`: the reader left
+            silence_stdout()
+        except OutputError as exc:
+            say(f"{self.prog}: error: {exc}")
+            raise SystemExit(1) from None
 
 
 def unrecognized(extras: list[str], flags: list[str]) -> str:
@@ -91,5 +109,5 @@ def flag_names(message: str, flags: dict[str, str]) -> str:
 def fail(prog: str, exc: BaseException, flags: dict[str, str]) -> int:
     """Report bad input as one line on stderr and return exit status 2."""
     text = flag_names(" ".join(str(exc).split()), flags)
-    print(f"{prog}: error: {text}", file=sys.stderr)
+    say(f"{prog}: error: {text}")
     return 2

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import warnings
 
-from rnnviz.cli.output import write_stdout
+from rnnviz.cli.output import say, write_stdout
 from rnnviz.cli.parser import fail
 from rnnviz.cli.textfile import MAX_TEXT_BYTES, read_text_file
 from rnnviz.config import ACTIVATIONS, CELLS, INITS, PATTERNS, TOKENIZERS, UnrollConfig
@@ -94,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     except RnnvizError as exc:
         return fail(PROG, exc, FLAGS)
     for message in trace.warnings:
-        print(f"{PROG}: warning: {' '.join(str(message).split())}", file=sys.stderr)
+        say(f"{PROG}: warning: {' '.join(str(message).split())}")
     write_stdout(render(trace, args))
     return 0
 

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 
+from rnnviz.cli.output import say
 from rnnviz.cli.parser import fail
 from rnnviz.errors import RnnvizError
 from rnnviz.serve.app import STREAMLIT_SETTINGS, app_script
@@ -59,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
         command = ui_command(args.port, args.host, args.headless)
     except RnnvizError as exc:
         return fail(PROG, exc, FLAGS)
-    print(f"{PROG}: serving on http://{args.host}:{args.port} (Ctrl+C stops)", file=sys.stderr)
-    sys.stderr.flush()
+    say(f"{PROG}: serving on http://{args.host}:{args.port} (Ctrl+C stops)")  # flushed
     if os.name == "posix":
         # Become streamlit (no child process): Ctrl+C and kill reach the server itself.
         os.execv(command[0], command)

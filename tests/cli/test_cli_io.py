@@ -104,6 +104,28 @@ def test_a_full_disk_ends_in_one_line_and_status_1():
     assert run.stderr == "rnnviz trace: error: cannot write to stdout (No space left on device).\n"
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    ("args", "prog"),
+    [(["--help"], "rnnviz"), (["--version"], "rnnviz"), (["lab", "--help"], "rnnviz lab")],
+)
+def test_help_to_a_full_disk_is_an_error_too(args, prog):
+    """argparse prints help and --version itself and exits 0; the write failed, so: 1 and a line."""
+    with open("/dev/full", "w") as full:
+        run = run_cli(*args, stdout=full, stderr=subprocess.PIPE, capture_output=False)
+    assert run.returncode == 1
+    assert run.stderr == f"{prog}: error: cannot write to stdout (No space left on device).\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["trace", "--text", ""], ["trace", "--hiden-size", "3"]])
+def test_bad_input_keeps_status_2_when_stderr_cannot_be_written(args):
+    """The one-line error cannot be written; the status still says bad input, no traceback."""
+    with open("/dev/full", "w") as full:
+        run = run_cli(*args, stdout=subprocess.PIPE, stderr=full, capture_output=False)
+    assert run.returncode == 2 and run.stdout == ""
+
+
 def test_a_reader_that_leaves_early_is_not_an_error():
     """`rnnviz trace ... | head -1`: the rest of the output meets a closed pipe; status 0, quiet."""
     words = " ".join(f"w{i}" for i in range(3000))
