@@ -22,6 +22,19 @@ FORMATS = ("text", "latex")
 FULL_DEPTH = 12  # formulas up to this depth are written out in full
 KEEP = 3  # applications kept at each end of an abbreviated formula
 _SYMBOL = re.compile(r"^([A-Za-z])('*)_(\w+)$")  # "s_0", "s'_0", "h_12"
+# LaTeX's (and KaTeX's) special characters in text mode, as literal characters
+_LATEX_TEXT = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "&": r"\&",
+    "#": r"\#",
+    "%": r"\%",
+    "_": r"\_",
+    "^": r"\textasciicircum{}",
+    "~": r"\textasciitilde{}",
+}
 _ELLIPSIS = {"text": "...", "latex": r"\cdots"}
 _VERTICAL_ELLIPSIS = {"text": "...", "latex": r"\vdots"}
 
@@ -100,8 +113,8 @@ def _symbol(name: str, fmt: str) -> str:
     if fmt == "text":
         return name
     match = _SYMBOL.match(name)
-    if match is None:
-        return name
+    if match is None:  # an initial state named otherwise (s0=): set as text, escaped
+        return r"\text{" + "".join(_LATEX_TEXT.get(c, c) for c in name) + "}"
     letter, primes, subscript = match.groups()
     sub = subscript if len(subscript) == 1 else "{" + subscript + "}"
     return rf"\mathbf{{{letter}}}{primes}_{sub}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,16 @@ def test_bad_format_and_initial_state_raise():
         nested_formula(2, "html")
     with pytest.raises(RnnvizError, match="initial state"):
         nested_formula(2, s0="")
+
+
+def test_an_initial_state_of_any_name_is_set_as_escaped_latex_text():
+    """s0 that is not a symbol like s_0 goes into \\text{} with LaTeX's specials escaped, so the
+    formula stays well formed (a raw brace or backslash broke it, and % cut the line)."""
+    latex = nested_formula(2, "latex", s0="a\\b{$}_%^~&#")
+    escaped = r"\text{a\textbackslash{}b\{\$\}\_\%\textasciicircum{}\textasciitilde{}\&\#}"
+    assert latex == rf"\mathbf{{s}}_2 = R(R({escaped}, \mathbf{{x}}_1), \mathbf{{x}}_2)"
+    bare = re.sub(r"\\[{}$%&#_]", "", latex)  # the escaped characters are literal
+    assert bare.count("{") == bare.count("}") and not re.search(r"(?<!\\)[$%&#]", bare)
+    assert nested_formula(1, "latex", s0="h0") == r"\mathbf{s}_1 = R(\text{h0}, \mathbf{x}_1)"
+    assert nested_formula(1, "latex", s0="s'_0") == r"\mathbf{s}_1 = R(\mathbf{s}'_0, \mathbf{x}_1)"
+    assert nested_formula(1, "text", s0="a\\b{") == "s_1 = R(a\\b{, x_1)"  # text is left as given
