@@ -233,7 +233,10 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
     The chain's fast path: many rows fold the gate factors into W_hh first; otherwise the core
     of `step_cotangents`."""
     H = w["w_hh"].shape[1]
-    if cell != "elman" and cot.shape[0] > FOLD_ROWS and not to_input:
+    if cell == "elman":  # `step_cotangents`' Elman part, without building its dict of parts
+        da = cot * vjp_factors(cell, run, activation)["slope"][t]
+        return da @ w["w_hh"], (da @ w["w_ih"] if to_input else None)
+    if cot.shape[0] > FOLD_ROWS and not to_input:
         k = vjp_factors(cell, run, activation)
         if cell == "lstm":
             # dz @ W_hh = dc @ A + dh @ B with A = sum over i, f, g of diag(k) W and B = diag(k_o) W_o,
