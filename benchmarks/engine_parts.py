@@ -2,7 +2,7 @@
 
 The full trace (`rnnviz.unroll`, one thread) is timed with wall clocks around its parts:
 "forward" (`cells.run_layer`), "vjp" (every `Stack.step_vjp` of the chain: the rows of the gradient
-and of ds_T/ds_t), "sigma" (`flow_sigma.Certifier`: certificates and deferred eigvalsh; `RowTransfer._truncate`) and
+and of ds_T/ds_t), "sigma" (`flow_sigma.Certifier`: certificates, deferred eigvalsh; truncations) and
 "rest" (everything else: rescaling, probes, tables). Each part is printed as a fraction of the naive
 float32 loop of `engine_trace.py` measured in the same run, so the line "forward + vjp" says what
 the trace would cost if nothing but its arithmetic were left.
@@ -18,9 +18,6 @@ import sys
 import time
 
 from engine_trace import H, naive
-
-SIGMA = (("flow_sigma", "Certifier", "add"), ("flow_sigma", "Certifier", "deferred"))
-SIGMA += (("flow_rows", "RowTransfer", "_truncate"),)  # none of these calls another
 
 
 def parts(cell: str, T: int) -> dict:
@@ -46,9 +43,9 @@ def parts(cell: str, T: int) -> dict:
 
     timed(cells, "run_layer", "forward")
     timed(flow.Stack, "step_vjp", "vjp")
-    modules = {"flow_rows": flow_rows, "flow_sigma": flow_sigma}
-    for module, owner, name in SIGMA:
-        timed(getattr(modules[module], owner), name, "sigma")
+    sigma = [(flow_sigma.Certifier, "add"), (flow_sigma.Certifier, "deferred")]
+    for owner, name in [*sigma, (flow_rows.RowTransfer, "_truncate")]:  # none calls another
+        timed(owner, name, "sigma")
     tokens = [f"w{i % 97}" for i in range(T)]
     rnnviz.unroll(tokens[:5], cell=cell, hidden_size=H, input_size=H)
     best = None

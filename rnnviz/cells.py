@@ -22,14 +22,12 @@ import numpy as np
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) from e = exp(-|x|) <= 1: never overflows, and keeps the tail on both sides
     (sigmoid(-60) = 8.7e-27, where 0.5 (1 + tanh(x/2)) cancels to 0 below x ~ -37)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    return _sigmoid(x, np.empty(np.shape(x)))
 
 
 def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """`sigmoid` of a vector into out (the forward loops' buffers): the same operations, so the
-    same values."""
-    e = np.abs(x)
+    """`sigmoid` into out (the forward loops reuse their buffers)."""
+    e = np.abs(x, out=np.empty_like(out))
     np.negative(e, out=e)
     np.exp(e, out=e)
     np.divide(np.where(x >= 0, 1.0, e), e.__iadd__(1.0), out=out)

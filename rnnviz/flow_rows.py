@@ -30,6 +30,11 @@ PROBES = 6  # P(6 Gaussian probes underestimate ||D~||_F by 100x) < P(chi2_6 < 6
 GUARD = 1e-6  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e-4 sigma
 
 
+def _root(square: float) -> float | None:
+    """sqrt of a sum of squares, or None where the squares may have under- or overflowed."""
+    return math.sqrt(square) if 1e-290 < square < 1e290 else None
+
+
 def l2(v: np.ndarray) -> float:
     """L2 / Frobenius norm without under- or overflow of the squares (scaled only when needed)."""
     s = float(np.vdot(v, v))
@@ -70,15 +75,8 @@ class RowTransfer:
         r = self.rows.shape[0]
         rows, probes = block[:r], block[r:]
         squares = np.einsum("ij,ij->i", block, block)  # every row's norm^2 in one pass
-        fro2, probe2 = (
-            np.add.reduceat(squares, [0, r]).tolist()
-            if r < len(block)
-            else (
-                float(squares.sum()),
-                0.0,
-            )
-        )
-        fro = math.sqrt(fro2) if 1e-290 < fro2 < 1e290 else l2(rows)  # else: no under/overflow
+        fro2 = float(squares[:r].sum())
+        fro = _root(fro2) or l2(rows)  # l2: no under/overflow where the squares left the range
         if not math.isfinite(fro):
             self._nan()
             return
@@ -90,7 +88,7 @@ class RowTransfer:
         else:
             self.rows, self.log = rows, -math.inf
             self.log_sigma = self.log_fro = -math.inf
-        self._advance_probes(probes, math.sqrt(probe2) if 1e-290 < probe2 < 1e290 else None)
+        self._advance_probes(probes, _root(float(squares[r:].sum())))
         if fro > 0:
             if self.steps % RESVD == 0:
                 self._truncate(position)
@@ -98,8 +96,8 @@ class RowTransfer:
                 value = self.certifier.add(position, self.rows, self.log, self.rotated)
                 self.rotated = False
                 if value is None:  # deferred: the guard reads max_i G_ii <= lambda_max meanwhile
-                    top = float(squares[:r].max()) / fro2 if 1e-290 < fro2 < 1e290 else 0.0
-                    if not top > 0:  # the squares were scaled: take them again, from unit rows
+                    top = float(squares[:r].max()) / fro2 if _root(fro2) else 0.0
+                    if not top > 0:  # the squares left the range: take them from the unit rows
                         top = float(np.einsum("ij,ij->i", self.rows, self.rows).max())
                     value = self.log + 0.5 * math.log10(top)
                 self.log_sigma = value

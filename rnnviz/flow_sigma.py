@@ -32,7 +32,7 @@ class Certifier:
 
     def __init__(self, rng: np.random.Generator):
         self.rng = rng
-        self.u: np.ndarray | None = None  # warm start: the last top vector (None: e_1)
+        self.u = np.zeros(0)  # warm start: the last top vector (e_1 after a rotation)
         self.power_rest = 0  # steps left before power iteration is tried again
         self.grams: list[tuple[int, np.ndarray, float]] = []  # (position, Gram, log10 scale)
         self.sigma: dict[int, float] = {}  # position -> deferred log10 sigma_max
@@ -47,7 +47,7 @@ class Certifier:
             if len(self.grams) >= FLUSH:
                 self._flush()
             return None
-        if rotated or self.u is None or self.u.shape[0] != rows.shape[0]:
+        if rotated:  # also the first call: RowTransfer starts with rotated = True
             self.u = np.eye(rows.shape[0], 1)[:, 0]
         lam = self._power_iteration(rows)
         if lam is None:
