@@ -4,9 +4,9 @@ The naive way: a float32 loop over torch's cell with retain_grad on every h_t an
 yields only ||dL/dh_t|| and underflows to 0 after a few dozen Elman steps. The full trace:
 rnnviz.unroll, float64, every gradient_flow column (grad norms, spectral and Frobenius norms of
 ds_T/ds_t, Pascanu's bound / forget-gate product) in log space; per-step singular values are lazy
-and timed apart. Each measurement runs in its own process, so its peak RSS is its own. "ratio" is
-wall time full / naive (best of 3 each); "cpu ratio" the same with each process's CPU time, which the
-other jobs on a shared machine disturb less.
+and timed apart. Each measurement runs in its own process, so its peak RSS is its own, after a
+5-step warm-up of the same kind. "ratio" is wall time full / naive (best of 3 each); "cpu ratio"
+the same with each process's CPU time, which the other jobs on a shared machine disturb less.
 
     .venv/bin/python benchmarks/engine_trace.py            # all cases (about 3 minutes)
     .venv/bin/python benchmarks/engine_trace.py --quick    # T in {50, 1000}
@@ -78,9 +78,11 @@ def full(cell: str, T: int, with_sv: bool) -> dict:
 
 
 def child(args) -> None:
-    result = (
-        naive(args.cell, args.T) if args.method == "naive" else full(args.cell, args.T, args.sv)
-    )
+    if args.method == "naive":
+        naive(args.cell, 5)  # warm torch's kernels and autograd, as `full` warms the engine
+        result = naive(args.cell, args.T)
+    else:
+        result = full(args.cell, args.T, args.sv)
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(result))
 

@@ -210,14 +210,17 @@ def vjp_factors(cell: str, run: LayerRun, activation: str) -> dict:
     return out
 
 
-FOLD_ROWS = 24  # above this many rows, folding the gate factors into W_hh first is cheaper
-MKL_ROWS = 32  # up to this many rows against a gate-stacked matrix, torch's MKL GEMM is faster
+# Above this many rows, folding the gate factors into W_hh first is cheaper: the fold costs a few
+# passes over (3 or 4) H^2 once, then H^2 (GRU) or 2 H^2 (LSTM) per row instead of 3 or 4 H^2.
+FOLD_ROWS = {"lstm": 24, "gru": 8}
+MKL_ROWS = 8  # up to this many rows against a gate-stacked matrix, torch's MKL GEMM may be faster
 
 
 def rows_times(rows: np.ndarray, w: np.ndarray) -> np.ndarray:
     """rows @ w. For 2..MKL_ROWS rows and a gate-stacked w ((3 or 4)H × H) OpenBLAS's small-matrix
-    path costs 2-4x MKL's (46 against 12-33 us for 2-8 rows of an LSTM's 512 × 128, one thread),
-    and the chain's tail is a thousand such products: those go through torch (zero-copy)."""
+    path cost 2-4x MKL's on one box (46 against 12-33 us for 2-8 rows of an LSTM's 512 × 128, one
+    thread); on another the two were even there and OpenBLAS 35 % faster at 16-32 rows. Those few
+    rows go through torch (zero-copy); more through numpy."""
     if 1 < rows.shape[0] <= MKL_ROWS and w.shape[0] >= 3 * w.shape[1]:
         import torch  # loaded already: every trace starts from a torch module
 
@@ -234,7 +237,7 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
     if cell == "elman":  # `step_cotangents`' Elman part, without building its dict of parts
         da = cot * vjp_factors(cell, run, activation)["slope"][t]
         return da @ w["w_hh"], (da @ w["w_ih"] if to_input else None)
-    if cot.shape[0] > FOLD_ROWS and not to_input:
+    if cot.shape[0] > FOLD_ROWS[cell] and not to_input:
         k = vjp_factors(cell, run, activation)
         if cell == "lstm":
             # dz @ W_hh = dc @ A + dh @ B with A = sum over i, f, g of diag(k) W and B = diag(k_o) W_o,

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz import flow_blocks
+from rnnviz import flow_blocks, flow_rows
 from rnnviz.cells import LayerRun, vjp
 from rnnviz.flow_blocks import SmallBlocks, find_blocks
-from rnnviz.flow_rows import RowTransfer, l2
+from rnnviz.flow_rows import RowTransfer, l2, leading, safe
 
 
 @dataclass
@@ -124,12 +124,25 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
     log_sigma, log_fro = np.zeros((T, len(blocks))), np.zeros((T, len(blocks)))
     has_direct = np.any(direct != 0, axis=1)
     g, g_log = np.zeros(n), np.full(len(blocks), -np.inf)
-    previous = None
-    for position, t in enumerate(order):
-        if previous is not None:
+    one = rows[0] if len(blocks) == 1 and rows else None  # the coupled case: spans apply
+    position, resume = 0, 1
+    while position < T:
+        t = order[position]
+        if position >= resume and one is not None and one.span() > 1:
+            span = _span(stack, order, position, one, g, g_log, direct, has_direct)
+            if span is None:  # a step too steep for one scale: the one-step path for a while
+                resume = position + flow_rows.RESVD
+            else:
+                taken, g, g_log, g_units, g_logs, sigma, fro = span
+                ts = np.asarray(order[position : position + taken])
+                unit[ts], scale[ts, 0] = g_units, g_logs
+                log_sigma[ts, 0], log_fro[ts, 0] = sigma, fro
+                position += taken
+                continue
+        if position:
             parts = [g[None]] + ([smalls.probes] if smalls else [])
             parts += [p for rt in rows for p in (rt.rows, rt.probes)]
-            out = stack.step_vjp(previous, np.concatenate(parts))  # every row of the step at once
+            out = stack.step_vjp(order[position - 1], np.concatenate(parts))  # all rows at once
             g, g_log = _renormalise(out[0], g_log, label)
             at = 1
             if smalls:
@@ -146,7 +159,7 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
             log_sigma[t, small], log_fro[t, small] = smalls.log_sigma, smalls.log_fro
         for b, rt in zip(large, rows, strict=True):
             log_sigma[t, b], log_fro[t, b] = rt.log_sigma, rt.log_fro
-        previous = t
+        position += 1
     for b, rt in zip(large, rows, strict=True):
         for position, value in rt.deferred_sigma().items():
             log_sigma[order[position], b] = value
@@ -162,6 +175,38 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
         "max_rows": max((rt.stats["max_rows"] for rt in rows), default=0),
     }
     return columns
+
+
+def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, direct, has_direct):
+    """Steps from `position` on with few Python calls each: one VJP of [g; rows; probes] per step
+    and no rescaling in between (the chain is linear), then every step's norms in one pass
+    (`RowTransfer.advance_span`). The gradient row takes its direct terms in its own units.
+    Returns (steps taken, g, g_log, its unit rows and log10 norms, log10 sigma and Frobenius
+    per step), or None where the one-step path must take this step."""
+    k = min(rt.span(), len(order) - position)
+    log = float(g_log[0])
+    if not -300.0 < log < 300.0:  # 10**-log must be a normal float
+        return None
+    x = np.concatenate([g[None], rt.rows, rt.probes])
+    chain = np.empty((k, *x.shape))
+    units = 10.0**-log  # a direct term in the gradient row's units
+    for j in range(k):
+        x = stack.step_vjp(order[position + j - 1], x)
+        t = order[position + j]
+        if has_direct[t]:
+            x[0] += direct[t] * units
+        chain[j] = x
+    g2 = np.einsum("kj,kj->k", chain[:, 0], chain[:, 0])
+    k = leading(safe(g2))
+    done = rt.advance_span(range(position, position + k), chain[:k, 1:]) if k else None
+    if done is None:
+        return None
+    sigma, fro = done
+    taken = len(sigma)
+    sizes = np.sqrt(g2[:taken])
+    g_units = chain[:taken, 0] / sizes[:, None]
+    g_logs = log + np.log10(sizes)
+    return taken, g_units[-1], g_logs[-1:], g_units, g_logs, sigma, fro
 
 
 def _carry(stack: Stack, order: range, dropped, position: int) -> tuple[np.ndarray, float]:

@@ -6,7 +6,7 @@ P_t = Q [m; D] 10**log for some orthonormal Q, where D are directions dropped ea
 * m <- m J (the VJP), rescaled to unit Frobenius norm: the Frobenius column is exact.
 * sigma_max of m: certified by `flow_sigma.Certifier` (at once for many rows; for few, batched
   at the end, while the guard below reads the lower bound max_i (m m^T)_ii).
-* Every RESVD-th step: an exact eigh of the r × r Gram, which rotates m to U^T m (U: the Gram's
+* At step FIRST and every RESVD-th step after it: an exact eigh of the r × r Gram, which rotates m to U^T m (U: the Gram's
   eigenvectors) and drops rows below EPS_RANK·sigma_max.
   The dropped rows are kept (with the position they were dropped at) and PROBES seeded Gaussian
   combinations of them ride along with m, each set with its own log scale. Dropped rows change
@@ -22,10 +22,11 @@ import math
 
 import numpy as np
 
-from rnnviz.flow_sigma import Certifier
+from rnnviz.flow_sigma import DIRECT_EIGVALSH, Certifier
 
 EPS_RANK = 1e-8  # dropped rows move sigma by <= (1e-8)^2/2 relative; the guard watches them
 RESVD = 16  # exact re-diagonalisation every so many steps keeps the rows few
+FIRST = 8  # the first one sooner: an LSTM's ds_T/ds_t has lost half its rank by step 7 back
 PROBES = 6  # P(6 Gaussian probes underestimate ||D~||_F by 100x) < P(chi2_6 < 6e-4) ~ 4.5e-12
 GUARD = 1e-6  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e-4 sigma
 
@@ -33,6 +34,16 @@ GUARD = 1e-6  # probe rms that triggers recovery: ||D~||_F may then be up to ~1e
 def _root(square: float) -> float | None:
     """sqrt of a sum of squares, or None where the squares may have under- or overflowed."""
     return math.sqrt(square) if 1e-290 < square < 1e290 else None
+
+
+def safe(squares: np.ndarray) -> np.ndarray:
+    """Which sums of squares lie where their square roots are exact to rounding."""
+    return (squares > 1e-290) & (squares < 1e290)
+
+
+def leading(mask: np.ndarray) -> int:
+    """How many entries of mask are True before the first False."""
+    return mask.size if mask.all() else int(np.argmin(mask))
 
 
 def l2(v: np.ndarray) -> float:
@@ -90,7 +101,7 @@ class RowTransfer:
             self.log_sigma = self.log_fro = -math.inf
         self._advance_probes(probes, _root(float(squares[r:].sum())))
         if fro > 0:
-            if self.steps % RESVD == 0:
+            if (self.steps + RESVD - FIRST) % RESVD == 0:
                 self._truncate(position)
             else:
                 value = self.certifier.add(position, self.rows, self.log, self.rotated)
@@ -103,6 +114,60 @@ class RowTransfer:
                 self.log_sigma = value
         if self._guard_fires():
             self._recover(position)
+
+    def span(self) -> int:
+        """How many next steps `advance_span` may take: those before the next truncation."""
+        if not math.isfinite(self.log) or self.probe_log == math.inf:
+            return 0
+        return RESVD - 1 - (self.steps + RESVD - FIRST) % RESVD
+
+    def advance_span(self, positions: range, blocks: np.ndarray) -> tuple[np.ndarray, ...] | None:
+        """`advance` for K steps at once (K <= `span()`): blocks (K, r + probes, n) is the VJP chain
+        of [rows; probes] from their present scale, not rescaled between steps (it is linear: the
+        same rows up to rounding). Returns log10 (sigma_max, Frobenius) per step taken; it stops
+        after a step whose guard fires (recovered) and before one whose squares leave their safe
+        range (a set grew or died too fast for one scale); None where that is the first step."""
+        r = self.rows.shape[0]
+        squares = np.einsum("kij,kij->ki", blocks, blocks)  # every row's norm^2, every step
+        fro2, probe2 = squares[:, :r].sum(axis=1), squares[:, r:].sum(axis=1)
+        probes = r < blocks.shape[1]
+        k = leading(safe(fro2) & (safe(probe2) if probes else True))
+        if k == 0:
+            return None
+        positions, squares, fro2, probe2 = positions[:k], squares[:k], fro2[:k], probe2[:k]
+        logs = self.log + 0.5 * np.log10(fro2)
+        probe_logs = self.probe_log + 0.5 * np.log10(probe2) if probes else np.full(k, -np.inf)
+        alarm = 0.5 * math.log10(PROBES) + math.log10(GUARD)  # probe log - sigma log that fires
+        if r <= DIRECT_EIGVALSH:  # deferred; the guard reads max_i G_ii <= lambda_max meanwhile
+            sigma = logs + 0.5 * np.log10(squares[:, :r].max(axis=1) / fro2)
+            fires = (probe_logs - sigma >= alarm) & bool(self.dropped)
+            k = int(np.argmax(fires)) + 1 if fires.any() else k
+            grams = np.matmul(blocks[:k, :r], blocks[:k, :r].transpose(0, 2, 1))
+            self.certifier.add_grams(positions[:k], grams / fro2[:k, None, None], logs[:k])
+        else:  # certified one by one: each warm-starts from the last
+            sigma, fires = np.empty(k), np.zeros(k, dtype=bool)
+            for j, position in enumerate(positions):
+                rows = blocks[j, :r] / math.sqrt(fro2[j])
+                sigma[j] = self.certifier.add(position, rows, logs[j], self.rotated)
+                self.rotated = False
+                fires[j] = probe_logs[j] - sigma[j] >= alarm and bool(self.dropped)
+                if fires[j]:
+                    k = j + 1
+                    break
+        self.rotated = False
+        last = k - 1
+        self.steps += k
+        self.rows = blocks[last, :r] / math.sqrt(fro2[last])
+        self.log = self.log_fro = float(logs[last])
+        self.log_sigma = float(sigma[last])
+        if probes:
+            self.probes = blocks[last, r:] / math.sqrt(probe2[last])
+            self.probe_log = float(probe_logs[last])
+        sigma, fro = sigma[:k].copy(), logs[:k].copy()
+        if fires[last]:
+            self._recover(positions[last])
+            sigma[last], fro[last] = self.log_sigma, self.log_fro
+        return sigma, fro
 
     def deferred_sigma(self) -> dict[int, float]:
         """log10 sigma_max at every position whose value was deferred (after the last step)."""

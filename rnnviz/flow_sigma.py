@@ -54,6 +54,13 @@ class Certifier:
             lam = self._exact(rows)
         return log + 0.5 * math.log10(lam)
 
+    def add_grams(self, positions, grams: np.ndarray, logs: np.ndarray) -> None:
+        """Defer sigma_max at many positions at once: grams (K, r, r) of unit-Frobenius rows with
+        r <= DIRECT_EIGVALSH, logs (K,) their log10 scales."""
+        self.grams.extend(zip(positions, grams, logs, strict=True))
+        if len(self.grams) >= FLUSH:
+            self._flush()
+
     def deferred(self) -> dict[int, float]:
         """Every deferred value (position -> log10 sigma_max)."""
         self._flush()

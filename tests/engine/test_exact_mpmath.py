@@ -357,7 +357,7 @@ def test_folded_vjp_for_many_rows_equals_the_plain_one(cell, monkeypatch):
     folded = stack.step_vjp(3, rows)
     columns = ["log10_grad_norm", "log10_jacobian_norm", "log10_jacobian_frobenius"]
     with_fold = trace.flow()[columns].to_numpy()
-    monkeypatch.setattr(cells, "FOLD_ROWS", 10**9)
+    monkeypatch.setattr(cells, "FOLD_ROWS", dict.fromkeys(cells.FOLD_ROWS, 10**9))
     np.testing.assert_allclose(folded, stack.step_vjp(3, rows), rtol=1e-12, atol=1e-14)
     plain = rnnviz.unroll(SENTENCE, **options).flow()[columns].to_numpy()
     np.testing.assert_allclose(with_fold, plain, atol=1e-9)
@@ -432,3 +432,72 @@ def test_random_orthogonal_elman_configs_match_a_float64_product():
             assert flow["log10_jacobian_norm"].iloc[t - 1] == pytest.approx(top, abs=1e-9), options
             assert flow["log10_jacobian_frobenius"].iloc[t - 1] == pytest.approx(fro, abs=1e-9)
             P = P @ trace.step_jacobian(t)
+
+
+SPAN_CASES = {
+    "elman-h24-acceptor": dict(source=[f"w{i % 9}" for i in range(80)], cell="elman", hidden_size=24),
+    "lstm-h10-transducer": dict(source=[f"w{i % 9}" for i in range(70)], cell="lstm", hidden_size=10, pattern="transducer"),
+    "gru-stacked-bidir": dict(source=[f"w{i % 9}" for i in range(50)], cell="gru", hidden_size=9, num_layers=2, bidirectional=True),
+    "elman-orth-tiny": dict(source=[f"w{i % 9}" for i in range(60)], cell="elman", init="orthogonal", init_scale=1e-12, hidden_size=20),
+}  # fmt: skip
+
+
+def _spans(monkeypatch) -> list:
+    """Record what every `RowTransfer.advance_span` took: its first position and step count (None
+    where it took nothing), and the recoveries run inside one."""
+    taken, inner, recover = [], flow_rows.RowTransfer.advance_span, flow_rows.RowTransfer._recover
+    inside = []
+
+    def span(self, positions, blocks):
+        inside.append(True)
+        try:
+            out = inner(self, positions, blocks)
+        finally:
+            inside.pop()
+        taken.append((positions.start, None if out is None else len(out[0])))
+        return out
+
+    def recovering(self, position):
+        taken.append(("recovery", position, bool(inside)))
+        return recover(self, position)
+
+    monkeypatch.setattr(flow_rows.RowTransfer, "advance_span", span)
+    monkeypatch.setattr(flow_rows.RowTransfer, "_recover", recovering)
+    return taken
+
+
+@pytest.mark.parametrize("name", sorted(SPAN_CASES))
+def test_spans_give_the_numbers_of_single_steps_and_the_oracle(name, monkeypatch):
+    """Between truncations the chain's steps run as spans (one VJP a step, norms for all at once,
+    flow.py `_span`); with spans off every step goes through `advance`. Same columns to rounding,
+    and both match the oracle. The tiny-scale case falls ~12 decades a step, so its spans stop
+    where the squares leave their range and the one-step path takes over."""
+    options = dict(SPAN_CASES[name])
+    source = options.pop("source")
+    taken = _spans(monkeypatch)
+    with_spans = rnnviz.unroll(source, **options)
+    spans = [entry for entry in taken if entry[0] != "recovery"]
+    assert any(n for _, n in spans), "no span was taken"
+    if name == "elman-orth-tiny":  # ~12 decades a step: the squares leave their range in a span
+        assert any(n is None or n < 7 for _, n in spans)
+    check_against_oracle(with_spans, spectral_every=7)
+    monkeypatch.setattr(flow_rows.RowTransfer, "span", lambda self: 0)
+    single = rnnviz.unroll(source, **options)
+    columns = ["log10_grad_norm", "log10_grad_h", "log10_grad_c"]
+    columns += ["log10_jacobian_norm", "log10_jacobian_frobenius"]
+    for d in ("forward", "backward")[: with_spans.config.num_directions]:
+        a, b = with_spans.flow(d)[columns].to_numpy(), single.flow(d)[columns].to_numpy()
+        np.testing.assert_allclose(a, b, atol=1e-10, equal_nan=True)
+
+
+def test_a_guard_that_fires_inside_a_span_recovers_there(monkeypatch):
+    """The guard case with the first truncation at step 5 back: the dropped direction's probes
+    cross the guard between truncations, so the recovery runs inside a span, which stops there."""
+    x, sd = _guard_case()
+    monkeypatch.setattr(flow_rows, "FIRST", 5)
+    taken = _spans(monkeypatch)
+    trace, stats = _unroll(
+        dict(source=x, cell="elman", state_dict=sd, input_size=2), monkeypatch, rows_path=True
+    )
+    assert ("recovery", 40, True) in taken and stats[0]["recoveries"] >= 1
+    check_against_oracle(trace)
