@@ -25,13 +25,17 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return _sigmoid(x, np.empty(np.shape(x)))
 
 
-def _sigmoid(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """`sigmoid` into out (the forward loops reuse their buffers)."""
-    e = np.abs(x, out=np.empty_like(out))
+def _sigmoid(x: np.ndarray, out: np.ndarray, scratch=None) -> np.ndarray:
+    """`sigmoid` into out; scratch: (float, bool) arrays of x's shape that the forward loops reuse.
+    The numerator max(e, x >= 0) is 1 where x >= 0 (e <= 1) and e elsewhere: where()'s values,
+    without its allocations."""
+    e, positive = scratch or (np.empty_like(out), np.empty(np.shape(x), dtype=bool))
+    np.abs(x, out=e)
     np.negative(e, out=e)
     np.exp(e, out=e)
-    np.divide(np.where(x >= 0, 1.0, e), e.__iadd__(1.0), out=out)
-    return out
+    np.maximum(e, np.greater_equal(x, 0.0, out=positive), out=out)
+    e += 1.0
+    return np.divide(out, e, out=out)
 
 
 ACTIVATION = {
@@ -110,11 +114,12 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
         cs, zs = np.empty((T, H)), np.empty((T, 4 * H))
         proj += b_hh
         s, g = np.empty(4 * H), np.empty(H)
+        scratch = np.empty(4 * H), np.empty(4 * H, dtype=bool)
         h, c = np.zeros(H), np.zeros(H)
         for t in order:  # only what the next step needs
             z, c_new, h_new = zs[t], cs[t], hs[t]
             np.add(proj[t], w_hh @ h, out=z)  # (4H,) gate pre-activations, torch order i f g o
-            _sigmoid(z, out=s)
+            _sigmoid(z, s, scratch)
             np.tanh(z[2 * H : 3 * H], out=g)
             np.multiply(s[H : 2 * H], c, out=c_new)  # c_t = f * c_{t-1} + i * g
             g *= s[:H]
@@ -138,12 +143,13 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
         )
     hn_all, zs = np.empty((T, H)), np.empty((T, 3 * H))
     hh, rz, n = np.empty(3 * H), np.empty(2 * H), np.empty(H)
+    scratch = np.empty(2 * H), np.empty(2 * H, dtype=bool)
     h = np.zeros(H)
     for t in order:
         z, h_new = zs[t], hs[t]
         np.add(w_hh @ h, b_hh, out=hh)  # (3H,) W_hh h_{t-1} + b_hh
         np.add(proj[t, : 2 * H], hh[: 2 * H], out=z[: 2 * H])
-        _sigmoid(z[: 2 * H], out=rz)
+        _sigmoid(z[: 2 * H], rz, scratch)
         hn_all[t] = hh[2 * H :]
         np.multiply(rz[:H], hh[2 * H :], out=z[2 * H :])  # n reads r * (W_hn h + b_hn)
         z[2 * H :] += proj[t, 2 * H :]
