@@ -185,11 +185,12 @@ def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, 
     per step), or None where the one-step path must take this step."""
     k = min(rt.span(), len(order) - position)
     log = float(g_log[0])
-    if not -300.0 < log < 300.0:  # 10**-log must be a normal float
-        return None
+    direct_in = has_direct[list(order[position : position + k])].any()
+    if not math.isfinite(log) or (direct_in and not -300.0 < log < 300.0):
+        return None  # a direct term is added in the row's units, 10**-log: a normal float
     x = np.concatenate([g[None], rt.rows, rt.probes])
     chain = np.empty((k, *x.shape))
-    units = 10.0**-log  # a direct term in the gradient row's units
+    units = 10.0**-log if direct_in else 0.0  # a direct term in the gradient row's units
     for j in range(k):
         x = stack.step_vjp(order[position + j - 1], x)
         t = order[position + j]
