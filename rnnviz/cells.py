@@ -246,15 +246,17 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
     if cot.shape[0] > FOLD_ROWS[cell] and not to_input:
         k = vjp_factors(cell, run, activation)
         if cell == "lstm":
-            # dz @ W_hh = dc @ A + dh @ B with A = sum over i, f, g of diag(k) W and B = diag(k_o) W_o,
-            # and dc = cot_c + dh * h_to_c: one product of cot with [diag(h_to_c) A + B; A], 2 H^2
+            # dz @ W_hh = dc @ A + (dh * k_o) @ W_o with A = sum over i, f, g of diag(k) W: 2 H^2
             # per row instead of 4 H^2 (einsum builds A in one pass over W_hh, 3x faster than
             # broadcasting).
             kz, w4 = k["dz"][t].reshape(4, H), w["w_hh"].reshape(4, H, H)
-            a = np.einsum("gi,gij->ij", kz[:3], w4[:3])
-            fold = np.concatenate([k["h_to_c"][t][:, None] * a + kz[3][:, None] * w4[3], a])
-            dc = cot[:, H:] + cot[:, :H] * k["h_to_c"][t]  # total cotangent on c_t
-            return np.concatenate([cot @ fold, dc * k["f"][t]], axis=1), None
+            dh = cot[:, :H]
+            dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
+            out = np.empty_like(cot)
+            np.matmul(dc, np.einsum("gi,gij->ij", kz[:3], w4[:3]), out=out[:, :H])
+            out[:, :H] += (dh * kz[3]) @ w4[3]
+            np.multiply(dc, k["f"][t], out=out[:, H:])
+            return out, None
         # GRU: every gate's cotangent is cot times a factor, so fold the factors into W_hh once:
         # d_prev = cot @ (diag(z) + F_r W_r + F_z W_z + F_n r W_n), H^2 per row, not 3 H^2.
         f3 = np.stack([k["dr"][t], k["dz"][t], k["dn"][t] * k["r"][t]])
