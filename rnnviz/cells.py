@@ -218,7 +218,7 @@ def vjp_factors(cell: str, run: LayerRun, activation: str) -> dict:
 
 # Above this many rows, folding the gate factors into W_hh first is cheaper: the fold costs a few
 # passes over (3 or 4) H^2 once, then H^2 (GRU) or 2 H^2 (LSTM) per row instead of 3 or 4 H^2.
-FOLD_ROWS = {"lstm": 24, "gru": 8}
+FOLD_ROWS = {"lstm": 12, "gru": 8}
 MKL_ROWS = 8  # up to this many rows against a gate-stacked matrix, torch's MKL GEMM may be faster
 
 
