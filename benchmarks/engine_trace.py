@@ -5,10 +5,11 @@ yields only ||dL/dh_t|| and underflows to 0 after a few dozen Elman steps. The f
 rnnviz.unroll, float64, every gradient_flow column (grad norms, spectral and Frobenius norms of
 ds_T/ds_t, Pascanu's bound / forget-gate product) in log space; per-step singular values are lazy
 and timed apart. Each measurement runs in its own process, so its peak RSS is its own, after a
-5-step warm-up of the same kind. "ratio" is wall time full / naive (best of 3 each); "cpu ratio"
-the same with each process's CPU time, which the other jobs on a shared machine disturb less.
+5-step warm-up of the same kind. "ratio" is wall time full / naive (best of 5 each, taken in
+turns); "cpu ratio" the same with each process's CPU time, which the other jobs on a shared machine
+disturb less.
 
-    .venv/bin/python benchmarks/engine_trace.py            # all cases (about 3 minutes)
+    .venv/bin/python benchmarks/engine_trace.py            # all cases (about 5 minutes)
     .venv/bin/python benchmarks/engine_trace.py --quick    # T in {50, 1000}
 """
 
@@ -22,6 +23,7 @@ import sys
 import time
 
 H = 128
+REPEATS = 5  # processes per method and length up to T = 1,000 (3 naive and 1 full at 10,000)
 
 
 def naive(cell: str, T: int) -> dict:
@@ -113,8 +115,11 @@ def main() -> None:
     )
     for cell in ("elman", "lstm", "gru"):
         for T in lengths:
-            naives = [measure("naive", cell, T) for _ in range(3)]
-            fulls = [measure("full", cell, T, sv=T <= 1000) for _ in range(1 if T > 1000 else 3)]
+            naives, fulls = [], []
+            for i in range(REPEATS if T <= 1000 else 3):  # alternating: drift hits both alike
+                naives.append(measure("naive", cell, T))
+                if T <= 1000 or i == 0:
+                    fulls.append(measure("full", cell, T, sv=T <= 1000))
             n = min(naives, key=lambda r: r["seconds"])
             f = min(fulls, key=lambda r: r["seconds"])
             cpu = min(r["cpu"] for r in fulls) / min(r["cpu"] for r in naives)
