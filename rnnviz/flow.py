@@ -10,7 +10,8 @@ rows of a step in one VJP:
 Both are split along the exact block structure of the J_t (`flow_blocks`): blocks never exchange
 gradient, so each carries its own log10 scale and a unit at 10^-900 next to one at 10^-3 is exact.
 Small blocks are explicit products (`flow_blocks.SmallBlocks`), large ones a few certified rows with a
-guarded truncation (`flow_rows.RowTransfer`). docs/engine-method.md gives the error bounds.
+guarded truncation (`flow_rows.RowTransfer`); with one large block the steps between truncations
+run as spans (`_span`). docs/engine-method.md gives the error bounds.
 """
 
 from __future__ import annotations
