@@ -2,10 +2,10 @@
 
 The full trace (`rnnviz.unroll`, one thread) is timed with wall clocks around its parts:
 "forward" (`cells.run_layer`), "vjp" (every `Stack.step_vjp` of the chain: the rows of the gradient
-and of ds_T/ds_t), "sigma" (`flow_sigma.Certifier`: certificates, deferred eigvalsh; truncations) and
-"rest" (everything else: rescaling, probes, tables). Each part is printed as a fraction of the naive
-float32 loop of `engine_trace.py` measured in the same run, so the line "forward + vjp" says what
-the trace would cost if nothing but its arithmetic were left.
+and of ds_T/ds_t), "sigma" (`flow_sigma.Certifier`: certificates, deferred eigvalsh; truncations)
+and "rest" (everything else: the spans' norms and Grams, rescaling, probes, tables). Each part is
+printed as a fraction of the naive float32 loop of `engine_trace.py` measured in the same run, so
+the line "forward + vjp" says what the trace would cost if nothing but its arithmetic were left.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/engine_parts.py
 """
@@ -43,7 +43,7 @@ def parts(cell: str, T: int) -> dict:
 
     timed(cells, "run_layer", "forward")
     timed(flow.Stack, "step_vjp", "vjp")
-    sigma = [(flow_sigma.Certifier, "add"), (flow_sigma.Certifier, "deferred")]
+    sigma = [(flow_sigma.Certifier, name) for name in ("add", "add_grams", "deferred")]
     for owner, name in [*sigma, (flow_rows.RowTransfer, "_truncate")]:  # none calls another
         timed(owner, name, "sigma")
     tokens = [f"w{i % 97}" for i in range(T)]

@@ -6,8 +6,9 @@ P_t = Q [m; D] 10**log for some orthonormal Q, where D are directions dropped ea
 * m <- m J (the VJP), rescaled to unit Frobenius norm: the Frobenius column is exact.
 * sigma_max of m: certified by `flow_sigma.Certifier` (at once for many rows; for few, batched
   at the end, while the guard below reads the lower bound max_i (m m^T)_ii).
-* At step FIRST and every RESVD-th step after it: an exact eigh of the r × r Gram, which rotates m to U^T m (U: the Gram's
-  eigenvectors) and drops rows below EPS_RANK·sigma_max.
+* At step FIRST and every RESVD-th step after it: an exact eigh of the r × r Gram, which rotates
+  m to U^T m (U: the Gram's eigenvectors) and drops rows below EPS_RANK·sigma_max. The steps in
+  between may run as one span (`advance_span`).
   The dropped rows are kept (with the position they were dropped at) and PROBES seeded Gaussian
   combinations of them ride along with m, each set with its own log scale. Dropped rows change
   sigma_max(P) by at most ||D~||^2 / (2 sigma) (they are stacked rows) and ||P||_F^2 by ||D~||_F^2.
