@@ -60,6 +60,22 @@ def sigmoid_slope(a: np.ndarray) -> np.ndarray:
     return e / (1.0 + e) ** 2
 
 
+def gate_slopes(z: np.ndarray, H: int, tanh_block: int) -> np.ndarray:
+    """`sigmoid_slope` of every H-wide block of z (T, G*H) but block tanh_block, which gets
+    `tanh_slope`: both are 4^k e / (1 + e)^2 with e = exp(-2^k |a|), so all gates take one pass and
+    one temporary. Identical values (scaling by 2 or 4 is exact; where e underflows, 1 + e is 1)."""
+    tanh = slice(tanh_block * H, (tanh_block + 1) * H)
+    e = np.abs(z)
+    e[:, tanh] *= 2.0
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    square = e + 1.0
+    square *= square
+    e /= square
+    e[:, tanh] *= 4.0
+    return e
+
+
 def activation_slope(name: str, a: np.ndarray, h: np.ndarray) -> np.ndarray:
     """phi'(a) from the pre-activation a (h = phi(a) is not used: it has lost the tail)."""
     if name == "tanh":
@@ -95,30 +111,33 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
 
     The loops write into preallocated rows (out=): a step is a dozen numpy calls on vectors of
     (3 or 4) H, so the calls, not the arithmetic, are the cost. Gates are taken for all t after
-    the loop by the same elementwise functions of the same numbers: identical values."""
+    the loop by the same elementwise functions of the same numbers: identical values. Few fresh
+    arrays: h_prev (and c_prev) are views of h's own buffer, one row apart, and the gate
+    pre-activations are written over the input projection (each fresh page costs a fault)."""
     T, H = inputs.shape[0], w["w_hh"].shape[1]
     order = range(T - 1, -1, -1) if reverse else range(T)
-    proj = inputs @ w["w_ih"].T + w["b_ih"]  # (T, G*H) input part of every step at once
+    zs = inputs @ w["w_ih"].T  # (T, G*H) input part of every step at once
+    zs += w["b_ih"]
     w_hh, b_hh = w["w_hh"], w["b_hh"]
-    hs = np.empty((T, H))
+    hs, h_prev = _with_previous(T, H, reverse)
+    h = h_prev[order[0]]  # s_0 = 0
     if cell == "elman":
-        phi, pre = ACTIVATION[activation], np.empty((T, H))
-        proj += b_hh
-        h = np.zeros(H)
+        phi = ACTIVATION[activation]
+        zs += b_hh
         for t in order:
-            a = pre[t]
-            np.add(proj[t], w_hh @ h, out=a)  # a_t
+            a = zs[t]
+            a += w_hh @ h  # a_t
             h = hs[t] = phi(a)
-        return LayerRun(h=hs, h_prev=_previous(hs, reverse), pre=pre)
+        return LayerRun(h=hs, h_prev=h_prev, pre=zs)
     if cell == "lstm":
-        cs, zs = np.empty((T, H)), np.empty((T, 4 * H))
-        proj += b_hh
+        cs, c_prev = _with_previous(T, H, reverse)
+        zs += b_hh
         s, g = np.empty(4 * H), np.empty(H)
         scratch = np.empty(4 * H), np.empty(4 * H, dtype=bool)
-        h, c = np.zeros(H), np.zeros(H)
+        c = c_prev[order[0]]
         for t in order:  # only what the next step needs
             z, c_new, h_new = zs[t], cs[t], hs[t]
-            np.add(proj[t], w_hh @ h, out=z)  # (4H,) gate pre-activations, torch order i f g o
+            z += w_hh @ h  # (4H,) gate pre-activations, torch order i f g o
             _sigmoid(z, s, scratch)
             np.tanh(z[2 * H : 3 * H], out=g)
             np.multiply(s[H : 2 * H], c, out=c_new)  # c_t = f * c_{t-1} + i * g
@@ -127,53 +146,43 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
             np.tanh(c_new, out=h_new)  # h_t = o * tanh(c_t)
             h_new *= s[3 * H :]
             h, c = h_new, c_new
-        gates = {
-            "i": sigmoid(zs[:, :H]),
-            "f": sigmoid(zs[:, H : 2 * H]),
-            "g": np.tanh(zs[:, 2 * H : 3 * H]),
-            "o": sigmoid(zs[:, 3 * H :]),
-        }
+        gates = sigmoid(zs)  # (T, 4H); the g block is tanh
+        np.tanh(zs[:, 2 * H : 3 * H], out=gates[:, 2 * H : 3 * H])
         return LayerRun(
             h=hs,
-            h_prev=_previous(hs, reverse),
+            h_prev=h_prev,
             c=cs,
-            c_prev=_previous(cs, reverse),
-            gates=gates,
+            c_prev=c_prev,
+            gates={name: gates[:, k * H : (k + 1) * H] for k, name in enumerate("ifgo")},
             gate_pre=zs,
         )
-    hn_all, zs = np.empty((T, H)), np.empty((T, 3 * H))
+    hn_all = np.empty((T, H))
     hh, rz, n = np.empty(3 * H), np.empty(2 * H), np.empty(H)
     scratch = np.empty(2 * H), np.empty(2 * H, dtype=bool)
-    h = np.zeros(H)
     for t in order:
         z, h_new = zs[t], hs[t]
         np.add(w_hh @ h, b_hh, out=hh)  # (3H,) W_hh h_{t-1} + b_hh
-        np.add(proj[t, : 2 * H], hh[: 2 * H], out=z[: 2 * H])
+        z[: 2 * H] += hh[: 2 * H]
         _sigmoid(z[: 2 * H], rz, scratch)
         hn_all[t] = hh[2 * H :]
-        np.multiply(rz[:H], hh[2 * H :], out=z[2 * H :])  # n reads r * (W_hn h + b_hn)
-        z[2 * H :] += proj[t, 2 * H :]
+        np.multiply(rz[:H], hh[2 * H :], out=hh[2 * H :])  # n reads r * (W_hn h + b_hn)
+        z[2 * H :] += hh[2 * H :]
         np.tanh(z[2 * H :], out=n)
         np.subtract(h, n, out=h_new)  # h_t = (1 - z) n + z h = n + z (h - n)
         h_new *= rz[H:]
         h_new += n
         h = h_new
-    gates = {
-        "r": sigmoid(zs[:, :H]),
-        "z": sigmoid(zs[:, H : 2 * H]),
-        "n": np.tanh(zs[:, 2 * H :]),
-    }
-    return LayerRun(h=hs, h_prev=_previous(hs, reverse), gates=gates, hn=hn_all, gate_pre=zs)
+    gates = sigmoid(zs)  # (T, 3H); the n block is tanh
+    np.tanh(zs[:, 2 * H :], out=gates[:, 2 * H :])
+    gates = {name: gates[:, k * H : (k + 1) * H] for k, name in enumerate("rzn")}
+    return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all, gate_pre=zs)
 
 
-def _previous(values: np.ndarray, reverse: bool) -> np.ndarray:
-    """Row t: the value step t read (the row before it in the direction's order; 0 first)."""
-    prev = np.zeros_like(values)
-    if reverse:
-        prev[:-1] = values[1:]
-    else:
-        prev[1:] = values[:-1]
-    return prev
+def _with_previous(T: int, H: int, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(values, previous) (T, H) views of one zeroed (T + 1, H) buffer: previous row t is the
+    value step t read (the row before it in the direction's order; 0 first)."""
+    both = np.zeros((T + 1, H))
+    return (both[:-1], both[1:]) if reverse else (both[1:], both[:-1])
 
 
 def vjp_factors(cell: str, run: LayerRun, activation: str) -> dict:
@@ -185,33 +194,21 @@ def vjp_factors(cell: str, run: LayerRun, activation: str) -> dict:
     if cell == "elman":
         out = {"slope": activation_slope(activation, run.pre, run.h)}
     elif cell == "lstm":
-        g, z = run.gates, run.gate_pre
-        i, f, gg, o = g["i"], g["f"], g["g"], g["o"]
-        tc = np.tanh(run.c)
-        out = {
-            "h_to_c": o * tanh_slope(run.c),  # dc_t += dh_t * o * tanh'(c_t)
-            "dz": np.concatenate(  # dz = [dc_t, dc_t, dc_t, dh_t] times these (i, f, g, o parts)
-                [
-                    gg * sigmoid_slope(z[:, :H]),
-                    run.c_prev * sigmoid_slope(z[:, H : 2 * H]),
-                    i * tanh_slope(z[:, 2 * H : 3 * H]),
-                    tc * sigmoid_slope(z[:, 3 * H :]),
-                ],
-                axis=1,
-            ),
-            "f": f,
-        }
+        g = run.gates
+        dz = gate_slopes(run.gate_pre, H, 2)  # dz = [dc_t, dc_t, dc_t, dh_t] times these
+        dz[:, :H] *= g["g"]
+        dz[:, H : 2 * H] *= run.c_prev
+        dz[:, 2 * H : 3 * H] *= g["i"]
+        dz[:, 3 * H :] *= np.tanh(run.c)
+        out = {"h_to_c": g["o"] * tanh_slope(run.c), "dz": dz, "f": g["f"]}  # dc_t += dh_t * this
     else:
         g, z = run.gates, run.gate_pre
-        one_minus_z = sigmoid(-z[:, H : 2 * H])  # 1 - z without the subtraction
-        dn = one_minus_z * tanh_slope(z[:, 2 * H :])
-        out = {
-            "dn": dn,
-            "dz": (run.h_prev - g["n"]) * sigmoid_slope(z[:, H : 2 * H]),
-            "dr": dn * run.hn * sigmoid_slope(z[:, :H]),
-            "r": g["r"],
-            "z": g["z"],
-        }
+        slopes = gate_slopes(z, H, 2)
+        dn = sigmoid(-z[:, H : 2 * H])  # 1 - z without the subtraction
+        dn *= slopes[:, 2 * H :]
+        slopes[:, H : 2 * H] *= run.h_prev - g["n"]
+        slopes[:, :H] *= dn * run.hn
+        out = {"dn": dn, "dz": slopes[:, H : 2 * H], "dr": slopes[:, :H], "r": g["r"], "z": g["z"]}
     run._factors = out
     return out
 

@@ -17,7 +17,7 @@ run as spans (`_span`). docs/engine-method.md gives the error bounds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,6 +25,7 @@ from rnnviz import flow_blocks, flow_rows
 from rnnviz.cells import LayerRun, vjp
 from rnnviz.flow_blocks import SmallBlocks, find_blocks
 from rnnviz.flow_rows import RowTransfer, l2, leading, safe
+from rnnviz.span_vjp import Pull, reused, span_vjps
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Stack:
     runs: list[LayerRun]  # per layer
     direction: int  # 0 forward, 1 backward
     hidden_size: int
+    _span_store: dict = field(default_factory=dict, repr=False)  # `span_vjps`' reused buffer
 
     @property
     def layer_state(self) -> int:
@@ -62,6 +64,17 @@ class Stack:
             if layer > 0:  # layer l reads [h_fwd; h_bwd] of l-1; this direction's slice goes on
                 carry = d_input[:, self.direction * H : (self.direction + 1) * H]
         return out
+
+    def span_vjps(self, ts) -> Pull:
+        """pull(j, cot, out): `step_vjp`(ts[j], cot) into out; one layer folds every step first."""
+        if len(self.runs) == 1:
+            w, run = self.weights[0], self.runs[0]
+            return span_vjps(self.cell, w, run, ts, self.activation, self._span_store)
+
+        def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:
+            out[...] = self.step_vjp(ts[j], cot)
+
+        return pull
 
     def structural_pattern(self) -> np.ndarray:
         """(n, n) bool: where any J_t can be nonzero (rows: s_t coordinates, columns: s_{t-1}).
@@ -190,14 +203,15 @@ def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, 
     if not math.isfinite(log) or (direct_in and not -300.0 < log < 300.0):
         return None  # a direct term is added in the row's units, 10**-log: a normal float
     x = np.concatenate([g[None], rt.rows, rt.probes])
-    chain = np.empty((k, *x.shape))
+    chain = reused(stack._span_store, "chain", (k, *x.shape))  # nothing keeps a view of it
     units = 10.0**-log if direct_in else 0.0  # a direct term in the gradient row's units
+    pull = stack.span_vjps(order[position - 1 : position - 1 + k])
     for j in range(k):
-        x = stack.step_vjp(order[position + j - 1], x)
+        pull(j, x, chain[j])
+        x = chain[j]
         t = order[position + j]
         if has_direct[t]:
             x[0] += direct[t] * units
-        chain[j] = x
     g2 = np.einsum("kj,kj->k", chain[:, 0], chain[:, 0])
     k = leading(safe(g2))
     done = rt.advance_span(range(position, position + k), chain[:k, 1:]) if k else None

@@ -1,0 +1,89 @@
+"""The VJPs of one layer over a span of steps, with the gate factors folded into W_hh beforehand.
+
+Between two re-diagonalisations the chain pulls the same few rows through up to RESVD steps in a
+row (`flow._span`). For the LSTM and the GRU every gate's cotangent is the incoming row times an
+elementwise factor, so each step's VJP is one product with a folded H × H matrix (`cells.vjp`
+folds one step at a time). Here all K steps' folds come from one batched matmul, (H, K, 3) @
+(H, 3, H), into a buffer that is reused from span to span (fresh memory costs a page fault per
+4 KB, ~2 µs here: more than a short span's arithmetic), and each step is then a single GEMM written
+straight into the caller's array:
+
+    LSTM  [dc | dh * k_o] (r × 2H) @ [A_t; W_o] (2H × H),  A_t = sum over i, f, g of diag(k) W
+    GRU   cot (r × H) @ (diag(z_t) + F_r W_r + F_z W_z + F_n r_t W_n)
+
+Same numbers as `cells.vjp` up to rounding (tests/engine/test_span_vjp.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from rnnviz.cells import LayerRun, vjp, vjp_factors
+
+Pull = Callable[[int, np.ndarray, np.ndarray], None]  # (j, rows on s_t, out: rows on s_{t-1})
+
+
+def span_vjps(
+    cell: str, w: dict, run: LayerRun, ts: Sequence[int], activation: str, store: dict
+) -> Pull:
+    """pull(j, cot, out): the VJP of step ts[j] (rows on s_t -> rows on s_{t-1}) into out, for a
+    layer with no layer below it (no rows on the input). store keeps the fold buffer between
+    calls (one layer's): a new call's folds replace the last call's."""
+    k = vjp_factors(cell, run, activation)
+    H = w["w_hh"].shape[1]
+    ts = np.asarray(ts)
+    K = ts.size
+    if cell == "lstm":
+        fresh = "lstm" not in store or store["lstm"].size < K * 2 * H * H
+        mats = reused(store, "lstm", (K, 2 * H, H))
+        if fresh:  # the W_o half never changes: written once per buffer
+            mats[:, H:] = w["w_hh"][3 * H :]
+        kz = k["dz"][ts].reshape(K, 4, H)
+        _fold(kz[:, :3], w["w_hh"], mats[:, :H])
+        h_to_c, k_o, f = k["h_to_c"][ts], kz[:, 3], k["f"][ts]
+
+        def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:
+            dh = cot[:, :H]
+            both = reused(store, "both", cot.shape)  # [dc | dh * k_o]
+            dc = np.multiply(dh, h_to_c[j], out=both[:, :H])
+            dc += cot[:, H:]  # the total cotangent on c_t
+            np.multiply(dh, k_o[j], out=both[:, H:])
+            np.matmul(both, mats[j], out=out[:, :H])
+            np.multiply(dc, f[j], out=out[:, H:])
+
+        return pull
+    if cell == "gru":
+        mats = reused(store, "gru", (K, H, H))
+        _fold(
+            np.stack([k["dr"][ts], k["dz"][ts], k["dn"][ts] * k["r"][ts]], axis=1), w["w_hh"], mats
+        )
+        mats.reshape(K, H * H)[:, :: H + 1] += k["z"][ts]  # + diag(z_t): h_t's own carry
+
+        def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:
+            np.matmul(cot, mats[j], out=out)
+
+        return pull
+
+    def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:  # Elman: nothing to fold
+        out[...] = vjp(cell, w, run, int(ts[j]), cot, activation, to_input=False)[0]
+
+    return pull
+
+
+def _fold(factors: np.ndarray, w_hh: np.ndarray, out: np.ndarray) -> None:
+    """out[k] = sum_g diag(factors[k, g]) W_g for the first three gate blocks W_g of w_hh: one
+    batched matmul over the H output rows, (H, K, 3) @ (H, 3, H), written through a transposed view."""
+    H = w_hh.shape[1]
+    w3 = w_hh[: 3 * H].reshape(3, H, H).transpose(1, 0, 2)  # (H, 3, H): row i of each gate's W
+    np.matmul(factors.transpose(2, 0, 1), w3, out=out.transpose(1, 0, 2))
+
+
+def reused(store: dict, key: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A C-contiguous array of `shape` carved from the flat buffer store[key], which grows only
+    when too small. Its leading index keeps its place: [k, ...] is the same memory for any K."""
+    size = int(np.prod(shape))
+    if key not in store or store[key].size < size:
+        store[key] = np.empty(size)
+    return store[key][:size].reshape(shape)

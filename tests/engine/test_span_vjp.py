@@ -1,0 +1,70 @@
+"""rnnviz.span_vjp: a span's folded VJPs are the per-step `Stack.step_vjp`, in every cell and
+direction, for any number of rows, and a reused buffer never leaks one span's folds into the next."""
+
+import numpy as np
+import pytest
+
+import rnnviz
+
+SENTENCE = "the cat that the dog chased ran away from the house"
+
+
+def _stack(cell: str, direction: int = 0, **options):
+    trace = rnnviz.unroll(
+        SENTENCE, cell=cell, hidden_size=12, input_size=5, bidirectional=direction == 1, **options
+    )
+    return trace._stacks[direction]
+
+
+def _pull_all(stack, ts, rows):
+    """Every step of the span ts pulled from the same rows: (K, r, n)."""
+    pull = stack.span_vjps(ts)
+    out = np.empty((len(ts), *rows.shape))
+    for j in range(len(ts)):
+        pull(j, rows, out[j])
+    return out
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+@pytest.mark.parametrize("direction", [0, 1])
+@pytest.mark.parametrize("r", [1, 9, 40, 257])
+def test_a_span_pulls_what_step_vjp_pulls(cell, direction, r):
+    stack = _stack(cell, direction)
+    rows = np.random.default_rng(r).standard_normal((r, stack.layer_state))
+    ts = list(range(len(SENTENCE.split())))[::-1] if direction == 0 else list(range(1, 11))
+    got = _pull_all(stack, ts, rows)
+    for j, t in enumerate(ts):
+        np.testing.assert_allclose(got[j], stack.step_vjp(t, rows), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_spans_of_growing_and_shrinking_length_reuse_the_buffer_correctly(cell):
+    """A longer span after a shorter one regrows the buffer (the LSTM rewrites its W_o half),
+    and a shorter one after it reads only its own folds."""
+    stack = _stack(cell)
+    rows = np.random.default_rng(1).standard_normal((7, stack.layer_state))
+    for ts in ([9, 8], [9, 8, 7, 6, 5, 4, 3, 2, 1], [4, 3, 2], range(10, 0, -1)):
+        ts = list(ts)
+        got = _pull_all(stack, ts, rows)
+        for j, t in enumerate(ts):
+            np.testing.assert_allclose(got[j], stack.step_vjp(t, rows), rtol=1e-12, atol=1e-13)
+
+
+def test_a_pull_in_place_of_its_own_input_is_not_used_by_the_chain():
+    """_span writes step j into chain[j] and reads chain[j - 1]: out never aliases cot."""
+    stack = _stack("lstm")
+    rows = np.random.default_rng(2).standard_normal((3, stack.layer_state))
+    pull = stack.span_vjps([5, 4])
+    first, second = np.empty_like(rows), np.empty_like(rows)
+    pull(0, rows, first)
+    pull(1, first, second)
+    np.testing.assert_allclose(second, stack.step_vjp(4, stack.step_vjp(5, rows)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "elman"])
+def test_stacked_layers_pull_through_every_layer(cell):
+    stack = _stack(cell, num_layers=2)
+    rows = np.random.default_rng(3).standard_normal((4, 2 * stack.layer_state))
+    got = _pull_all(stack, [6, 5, 4], rows)
+    for j, t in enumerate([6, 5, 4]):
+        np.testing.assert_allclose(got[j], stack.step_vjp(t, rows), rtol=1e-12, atol=1e-13)
