@@ -149,8 +149,11 @@ class RowTransfer:
             sigma, fires = np.empty(k), np.zeros(k, dtype=bool)
             for j, position in enumerate(positions):
                 rows = blocks[j, :r] / math.sqrt(fro2[j])
-                sigma[j] = self.certifier.add(position, rows, logs[j], self.rotated)
+                value = self.certifier.add(position, rows, logs[j], self.rotated)
                 self.rotated = False
+                if value is None:  # deferred: the guard reads max_i G_ii <= lambda_max meanwhile
+                    value = logs[j] + 0.5 * math.log10(squares[j, :r].max() / fro2[j])
+                sigma[j] = value
                 fires[j] = probe_logs[j] - sigma[j] >= alarm and bool(self.dropped)
                 if fires[j]:
                     k = j + 1

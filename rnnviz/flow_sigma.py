@@ -2,6 +2,8 @@
 
 * up to DIRECT_EIGVALSH rows: the top eigenvalue of the Gram m m^T from LAPACK's eigvalsh, FLUSH
   Grams per stacked call;
+* more rows of which at most SPLIT_ROWS carry all but SPLIT of the largest row's square (the others
+  can move lambda_max by that much at most: `top_rows`): the same, on those rows' Gram;
 * more rows: power iteration on A = m m^T, warm-started from the last top vector plus a small
   seeded random perturbation (so never an exact invariant direction), accepted only with a
   certificate: rho = u^T A u <= lambda_max always, and when 2 rho > tr A no other eigenvalue
@@ -23,7 +25,9 @@ PERTURB = 1e-7
 LANCZOS_STEPS = 24
 SETTLED = 1e-11  # rise of the Ritz value over two Lanczos steps (relative) at which it stops
 DIRECT_EIGVALSH = 48  # rows up to which sigma_max is a plain (batched) eigvalsh of the Gram
-FLUSH = 256  # pending Grams (at most 48 × 48 each) per batched eigvalsh: bounded memory
+FLUSH = 128  # pending Grams (at most SPLIT_ROWS² each, <= 9.4 MB) per batched eigvalsh
+SPLIT = 10.0**TOL_DECADES - 1.0  # rows whose squares sum below SPLIT max_i G_ii may be left out
+SPLIT_ROWS = 96  # the top rows that are left, up to which their Gram's eigvalsh is deferred
 
 
 class Certifier:
@@ -42,8 +46,9 @@ class Certifier:
         """log10 sigma_max of P = rows 10**log at `position`, or None when it is deferred (few
         rows). rotated: the rows are a new basis since the last call (a truncation), so the warm
         start restarts from e_1."""
-        if rows.shape[0] <= DIRECT_EIGVALSH:
-            self.grams.append((position, rows @ rows.T, log))
+        top = rows if rows.shape[0] <= DIRECT_EIGVALSH else top_rows(rows)
+        if top is not None:
+            self.grams.append((position, top @ top.T, log))
             if len(self.grams) >= FLUSH:
                 self._flush()
             return None
@@ -123,6 +128,20 @@ class Certifier:
         self.u = u
         self.stats["cholesky"] += 1
         return rho
+
+
+def top_rows(rows: np.ndarray) -> np.ndarray | None:
+    """The rows T of m whose Gram's lambda_max is m's within TOL_DECADES / 2, or None when more
+    than SPLIT_ROWS are needed. The rest B have ||B||_F^2 <= SPLIT max_i ||m_i||^2 <= SPLIT
+    lambda_max(T T^T), and m^T m = T^T T + B^T B, so lambda(T) <= lambda(m) <= lambda(T) (1 + SPLIT):
+    the reported sqrt(lambda(T)) is low by at most log10(1 + SPLIT) / 2 = TOL_DECADES / 2."""
+    squares = np.einsum("ij,ij->i", rows, rows)
+    order = np.argsort(squares)
+    tail = np.cumsum(squares[order])
+    small = int(np.searchsorted(tail, SPLIT * squares[order[-1]], side="right"))
+    if rows.shape[0] - small > SPLIT_ROWS:
+        return None
+    return rows[order[small:]]
 
 
 def lanczos_top(gram: np.ndarray, start: np.ndarray, steps: int) -> tuple[float, np.ndarray]:

@@ -16,6 +16,7 @@ Same numbers as `cells.vjp` up to rounding (tests/engine/test_span_vjp.py).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -83,7 +84,7 @@ def _fold(factors: np.ndarray, w_hh: np.ndarray, out: np.ndarray) -> None:
 def reused(store: dict, key: str, shape: tuple[int, ...]) -> np.ndarray:
     """A C-contiguous array of `shape` carved from the flat buffer store[key], which grows only
     when too small. Its leading index keeps its place: [k, ...] is the same memory for any K."""
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     if key not in store or store[key].size < size:
         store[key] = np.empty(size)
     return store[key][:size].reshape(shape)

@@ -10,6 +10,7 @@ import torch
 
 import rnnviz
 import rnnviz.tables
+from rnnviz import flow_sigma
 from tests.support.reference import unroll_reference
 
 WORDS = [f"w{i % 37}" for i in range(300)]
@@ -62,6 +63,28 @@ def test_log_space_chain_equals_plain_products_where_they_do_not_underflow(optio
         _, grads, _ = unroll_reference(trace)
         expected = np.log10(np.linalg.norm(grads[0], axis=1))
         np.testing.assert_allclose(trace.flow()["log10_grad_norm"], expected, atol=1e-8)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_sigma_from_the_top_rows_equals_the_plain_product(cell, monkeypatch):
+    """H = 64: from ~25 steps back most of the 128 rows are tiny and σ_max comes from the Gram of
+    the top ones (flow_sigma.top_rows); it is σ_max of the plain float64 product all the same."""
+    left_out = []
+
+    def recording(rows):
+        top = top_rows(rows)
+        left_out.append(0 if top is None else rows.shape[0] - top.shape[0])
+        return top
+
+    top_rows = flow_sigma.top_rows
+    monkeypatch.setattr(flow_sigma, "top_rows", recording)
+    trace = rnnviz.unroll(WORDS[:50], cell=cell, hidden_size=64, input_size=8)
+    assert max(left_out) > 20  # the split was taken, with many rows left out
+    flow, P = trace.flow(), np.eye(trace.states.shape[1])
+    for t in range(trace.seq_len, 0, -1):
+        expected = np.log10(np.linalg.norm(P, 2))
+        assert flow["log10_jacobian_norm"].iloc[t - 1] == pytest.approx(expected, abs=1e-8)
+        P = P @ trace.step_jacobian(t)
 
 
 def test_300_token_elman_gradient_below_float32_range_is_reported():

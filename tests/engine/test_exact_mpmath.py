@@ -259,15 +259,15 @@ def test_a_block_that_dies_after_a_drop_is_minus_infinity_from_there_on(monkeypa
 
 def test_the_carry_statistics_say_how_each_block_was_carried(monkeypatch):
     """backward_flow's "stats": IRNN units are 16 blocks of 1 (no rows carried); an LSTM of
-    H = 32 is one block of 64 whose first steps back carry more than 48 rows, so σ_max there is
-    exact from a Cholesky certificate."""
+    H = 64 is one block of 128 whose first steps back need all 128 rows (more than
+    flow_sigma.SPLIT_ROWS), so σ_max there is exact from a Cholesky certificate."""
     _, stats = _unroll(CASES["irnn-h16-sentence"], monkeypatch, rows_path=False)
     assert stats == [
         dict(block_sizes=[1] * 16, certified=0, exact=0, cholesky=0, recoveries=0, max_rows=0)
     ]
-    _, stats = _unroll(dict(source=SENTENCE, cell="lstm", hidden_size=32), monkeypatch, False)
+    _, stats = _unroll(dict(source=SENTENCE, cell="lstm", hidden_size=64), monkeypatch, False)
     (lstm,) = stats
-    assert lstm["block_sizes"] == [64] and lstm["max_rows"] == 64 and lstm["recoveries"] == 0
+    assert lstm["block_sizes"] == [128] and lstm["max_rows"] == 128 and lstm["recoveries"] == 0
     assert lstm["exact"] >= lstm["cholesky"] >= 1
 
 
