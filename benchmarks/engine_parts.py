@@ -1,8 +1,8 @@
 """Where a full trace's time goes at T = 1,000, H = 128, against the naive loop, one run per cell.
 
 The full trace (`rnnviz.unroll`, one thread) is timed with wall clocks around its parts:
-"forward" (`cells.run_layer`), "vjp" (every `Stack.step_vjp` of the chain: the rows of the gradient
-and of ds_T/ds_t), "sigma" (`flow_sigma.Certifier`: certificates, deferred eigvalsh; truncations)
+"forward" (`cells.run_layer`), "vjp" (every VJP of the chain, the rows of the gradient and of
+ds_T/ds_t: `Stack.step_vjp`, and in spans `Stack.span_vjps`' folds and the pulls it returns), "sigma" (`flow_sigma.Certifier`: certificates, deferred eigvalsh; truncations)
 and "rest" (everything else: the spans' norms and Grams, rescaling, probes, tables). Each part is
 printed as a fraction of the naive float32 loop of `engine_trace.py` measured in the same run, so
 the line "forward + vjp" says what the trace would cost if nothing but its arithmetic were left.
@@ -28,23 +28,30 @@ def parts(cell: str, T: int) -> dict:
 
     torch.set_num_threads(1)
     spent = {"forward": 0.0, "vjp": 0.0, "sigma": 0.0}
+    depth = [0]  # only the outermost timed call counts (a stacked pull calls step_vjp)
 
-    def timed(owner, name, part):
-        inner = getattr(owner, name)
-
+    def clocked(inner, part):
         def wrapper(*args, **kwargs):
+            depth[0] += 1
             start = time.perf_counter()
             try:
                 return inner(*args, **kwargs)
             finally:
-                spent[part] += time.perf_counter() - start
+                depth[0] -= 1
+                if depth[0] == 0:
+                    spent[part] += time.perf_counter() - start
 
-        setattr(owner, name, wrapper)
+        return wrapper
+
+    def timed(owner, name, part):
+        setattr(owner, name, clocked(getattr(owner, name), part))
 
     timed(cells, "run_layer", "forward")
     timed(flow.Stack, "step_vjp", "vjp")
+    span_vjps = flow.Stack.span_vjps
+    flow.Stack.span_vjps = clocked(lambda *a: clocked(span_vjps(*a), "vjp"), "vjp")
     sigma = [(flow_sigma.Certifier, name) for name in ("add", "add_grams", "deferred")]
-    for owner, name in [*sigma, (flow_rows.RowTransfer, "_truncate")]:  # none calls another
+    for owner, name in [*sigma, (flow_rows.RowTransfer, "_truncate")]:
         timed(owner, name, "sigma")
     tokens = [f"w{i % 97}" for i in range(T)]
     rnnviz.unroll(tokens[:5], cell=cell, hidden_size=H, input_size=H)
