@@ -2,7 +2,8 @@
 
 The full trace (`rnnviz.unroll`, one thread) is timed with wall clocks around its parts:
 "forward" (`cells.run_layer`), "vjp" (every VJP of the chain, the rows of the gradient and of
-ds_T/ds_t: `Stack.step_vjp`, and in spans `Stack.span_vjps`' folds and the pulls it returns), "sigma" (`flow_sigma.Certifier`: certificates, deferred eigvalsh; truncations)
+ds_T/ds_t: `Stack.step_vjp`, and in spans `Stack.span_vjps`' folds and the pulls it returns),
+"sigma" (`flow_sigma.Certifier`: certificates, deferred eigvalsh; truncations)
 and "rest" (everything else: the spans' norms and Grams, rescaling, probes, tables). Each part is
 printed as a fraction of the naive float32 loop of `engine_trace.py` measured in the same run, so
 the line "forward + vjp" says what the trace would cost if nothing but its arithmetic were left.

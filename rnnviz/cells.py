@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnnviz.span_vjp import span_vjps
+
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) from e = exp(-|x|) <= 1: never overflows, and keeps the tail on both sides
@@ -100,6 +102,7 @@ class LayerRun:
     hn: np.ndarray | None = None  # (T, H) GRU W_hn h_{t-1} + b_hn
     gate_pre: np.ndarray | None = None  # (T, G*H) LSTM/GRU gate pre-activations (GRU: n's inner)
     _factors: dict | None = None  # the VJP's elementwise factors for all t, made on first use
+    _folds: dict = field(default_factory=dict, repr=False)  # `span_vjps`' reused fold buffers
 
     def state(self) -> np.ndarray:
         """s_t rows: h, or [h; c] for LSTM. (T, S)"""
@@ -236,30 +239,13 @@ def vjp(cell: str, w: dict, run: LayerRun, t: int, cot: np.ndarray, activation: 
     to_input=False skips the rows on the input (None): the bottom layer's are never used.
     The chain's fast path: many rows fold the gate factors into W_hh first; otherwise the core
     of `step_cotangents`."""
-    H = w["w_hh"].shape[1]
     if cell == "elman":  # `step_cotangents`' Elman part, without building its dict of parts
         da = cot * vjp_factors(cell, run, activation)["slope"][t]
         return da @ w["w_hh"], (da @ w["w_ih"] if to_input else None)
-    if cot.shape[0] > FOLD_ROWS[cell] and not to_input:
-        k = vjp_factors(cell, run, activation)
-        if cell == "lstm":
-            # dz @ W_hh = dc @ A + (dh * k_o) @ W_o with A = sum over i, f, g of diag(k) W: 2 H^2
-            # per row instead of 4 H^2 (einsum builds A in one pass over W_hh, 3x faster than
-            # broadcasting).
-            kz, w4 = k["dz"][t].reshape(4, H), w["w_hh"].reshape(4, H, H)
-            dh = cot[:, :H]
-            dc = cot[:, H:] + dh * k["h_to_c"][t]  # total cotangent on c_t
-            out = np.empty_like(cot)
-            np.matmul(dc, np.einsum("gi,gij->ij", kz[:3], w4[:3]), out=out[:, :H])
-            out[:, :H] += (dh * kz[3]) @ w4[3]
-            np.multiply(dc, k["f"][t], out=out[:, H:])
-            return out, None
-        # GRU: every gate's cotangent is cot times a factor, so fold the factors into W_hh once:
-        # d_prev = cot @ (diag(z) + F_r W_r + F_z W_z + F_n r W_n), H^2 per row, not 3 H^2.
-        f3 = np.stack([k["dr"][t], k["dz"][t], k["dn"][t] * k["r"][t]])
-        fold = np.einsum("gi,gij->ij", f3, w["w_hh"].reshape(3, H, H))
-        fold[np.diag_indices(H)] += k["z"][t]
-        return cot @ fold, None
+    if cot.shape[0] > FOLD_ROWS[cell] and not to_input:  # folded: a span of one (span_vjp.py)
+        out = np.empty_like(cot)
+        span_vjps(cell, w, vjp_factors(cell, run, activation), [t], run._folds)(0, cot, out)
+        return out, None
     parts = step_cotangents(cell, w, run, t, cot, activation, full=False)
     return parts["prev"], (parts["z_ih"] @ w["w_ih"] if to_input else None)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnviz import flow_blocks, flow_rows
-from rnnviz.cells import LayerRun, vjp
+from rnnviz.cells import LayerRun, vjp, vjp_factors
 from rnnviz.flow_blocks import SmallBlocks, find_blocks
 from rnnviz.flow_rows import RowTransfer, l2, leading, safe
 from rnnviz.span_vjp import Pull, reused, span_vjps
@@ -38,7 +38,7 @@ class Stack:
     runs: list[LayerRun]  # per layer
     direction: int  # 0 forward, 1 backward
     hidden_size: int
-    _span_store: dict = field(default_factory=dict, repr=False)  # `span_vjps`' reused buffer
+    _chain: dict = field(default_factory=dict, repr=False)  # `_span`'s reused chain buffer
 
     @property
     def layer_state(self) -> int:
@@ -66,10 +66,12 @@ class Stack:
         return out
 
     def span_vjps(self, ts) -> Pull:
-        """pull(j, cot, out): `step_vjp`(ts[j], cot) into out; one layer folds every step first."""
-        if len(self.runs) == 1:
-            w, run = self.weights[0], self.runs[0]
-            return span_vjps(self.cell, w, run, ts, self.activation, self._span_store)
+        """pull(j, cot, out): `step_vjp`(ts[j], cot) into out; one gated layer folds every step
+        first."""
+        if len(self.runs) == 1 and self.cell != "elman":
+            run = self.runs[0]
+            k = vjp_factors(self.cell, run, self.activation)
+            return span_vjps(self.cell, self.weights[0], k, ts, run._folds)
 
         def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:
             out[...] = self.step_vjp(ts[j], cot)
@@ -203,7 +205,7 @@ def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, 
     if not math.isfinite(log) or (direct_in and not -300.0 < log < 300.0):
         return None  # a direct term is added in the row's units, 10**-log: a normal float
     x = np.concatenate([g[None], rt.rows, rt.probes])
-    chain = reused(stack._span_store, "chain", (k, *x.shape))  # nothing keeps a view of it
+    chain = reused(stack._chain, "chain", (k, *x.shape))  # nothing keeps a view of it
     units = 10.0**-log if direct_in else 0.0  # a direct term in the gradient row's units
     pull = stack.span_vjps(order[position - 1 : position - 1 + k])
     for j in range(k):

@@ -1,17 +1,17 @@
-"""The VJPs of one layer over a span of steps, with the gate factors folded into W_hh beforehand.
+"""The VJPs of an LSTM or GRU layer over a span of steps, with the gate factors folded into W_hh.
 
-Between two re-diagonalisations the chain pulls the same few rows through up to RESVD steps in a
-row (`flow._span`). For the LSTM and the GRU every gate's cotangent is the incoming row times an
-elementwise factor, so each step's VJP is one product with a folded H × H matrix (`cells.vjp`
-folds one step at a time). Here all K steps' folds come from one batched matmul, (H, K, 3) @
-(H, 3, H), into a buffer that is reused from span to span (fresh memory costs a page fault per
-4 KB, ~2 µs here: more than a short span's arithmetic), and each step is then a single GEMM written
-straight into the caller's array:
+Every gate's cotangent is the incoming row times an elementwise factor, so each step's VJP is one
+product with a folded matrix. All K steps' folds come from one batched matmul, (H, K, 3) @
+(H, 3, H), into a buffer that is reused from call to call (fresh memory costs a page fault per
+4 KB, ~2 µs here: more than a short span's arithmetic), and each step is then a single GEMM
+written straight into the caller's array:
 
     LSTM  [dc | dh * k_o] (r × 2H) @ [A_t; W_o] (2H × H),  A_t = sum over i, f, g of diag(k) W
     GRU   cot (r × H) @ (diag(z_t) + F_r W_r + F_z W_z + F_n r_t W_n)
 
-Same numbers as `cells.vjp` up to rounding (tests/engine/test_span_vjp.py).
+`flow._span` pulls a span's rows through up to RESVD steps this way; `cells.vjp` folds its one
+step as a span of one. Same numbers as the unfolded `cells.step_cotangents` up to rounding
+(tests/engine/test_span_vjp.py).
 """
 
 from __future__ import annotations
@@ -21,26 +21,22 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from rnnviz.cells import LayerRun, vjp, vjp_factors
-
 Pull = Callable[[int, np.ndarray, np.ndarray], None]  # (j, rows on s_t, out: rows on s_{t-1})
 
 
-def span_vjps(
-    cell: str, w: dict, run: LayerRun, ts: Sequence[int], activation: str, store: dict
-) -> Pull:
-    """pull(j, cot, out): the VJP of step ts[j] (rows on s_t -> rows on s_{t-1}) into out, for a
-    layer with no layer below it (no rows on the input). store keeps the fold buffer between
-    calls (one layer's): a new call's folds replace the last call's."""
-    k = vjp_factors(cell, run, activation)
+def span_vjps(cell: str, w: dict, k: dict, ts: Sequence[int], store: dict) -> Pull:
+    """pull(j, cot, out): the VJP of step ts[j] (rows on s_t -> rows on s_{t-1}) into out, for an
+    LSTM or GRU layer without the rows on its input. k: the layer's `cells.vjp_factors`; store
+    keeps the fold buffers between calls (one layer's): a new call's folds replace the last's."""
     H = w["w_hh"].shape[1]
     ts = np.asarray(ts)
     K = ts.size
     if cell == "lstm":
-        fresh = "lstm" not in store or store["lstm"].size < K * 2 * H * H
-        mats = reused(store, "lstm", (K, 2 * H, H))
-        if fresh:  # the W_o half never changes: written once per buffer
-            mats[:, H:] = w["w_hh"][3 * H :]
+
+        def with_w_o(fresh: np.ndarray) -> None:  # the W_o half never changes: once per buffer
+            fresh[:, H:] = w["w_hh"][3 * H :]
+
+        mats = reused(store, "lstm", (K, 2 * H, H), fill=with_w_o)
         kz = k["dz"][ts].reshape(K, 4, H)
         _fold(kz[:, :3], w["w_hh"], mats[:, :H])
         h_to_c, k_o, f = k["h_to_c"][ts], kz[:, 3], k["f"][ts]
@@ -55,20 +51,12 @@ def span_vjps(
             np.multiply(dc, f[j], out=out[:, H:])
 
         return pull
-    if cell == "gru":
-        mats = reused(store, "gru", (K, H, H))
-        _fold(
-            np.stack([k["dr"][ts], k["dz"][ts], k["dn"][ts] * k["r"][ts]], axis=1), w["w_hh"], mats
-        )
-        mats.reshape(K, H * H)[:, :: H + 1] += k["z"][ts]  # + diag(z_t): h_t's own carry
+    mats = reused(store, "gru", (K, H, H))
+    _fold(np.stack([k["dr"][ts], k["dz"][ts], k["dn"][ts] * k["r"][ts]], axis=1), w["w_hh"], mats)
+    mats.reshape(K, H * H)[:, :: H + 1] += k["z"][ts]  # + diag(z_t): h_t's own carry
 
-        def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:
-            np.matmul(cot, mats[j], out=out)
-
-        return pull
-
-    def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:  # Elman: nothing to fold
-        out[...] = vjp(cell, w, run, int(ts[j]), cot, activation, to_input=False)[0]
+    def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:
+        np.matmul(cot, mats[j], out=out)
 
     return pull
 
@@ -81,10 +69,15 @@ def _fold(factors: np.ndarray, w_hh: np.ndarray, out: np.ndarray) -> None:
     np.matmul(factors.transpose(2, 0, 1), w3, out=out.transpose(1, 0, 2))
 
 
-def reused(store: dict, key: str, shape: tuple[int, ...]) -> np.ndarray:
+def reused(store: dict, key: str, shape: tuple[int, ...], fill=None) -> np.ndarray:
     """A C-contiguous array of `shape` carved from the flat buffer store[key], which grows only
-    when too small. Its leading index keeps its place: [k, ...] is the same memory for any K."""
+    when too small (fill(array) then sets what every use shares). Its leading index keeps its
+    place: [k, ...] is the same memory for any K."""
     size = math.prod(shape)
-    if key not in store or store[key].size < size:
+    grown = key not in store or store[key].size < size
+    if grown:
         store[key] = np.empty(size)
-    return store[key][:size].reshape(shape)
+    out = store[key][:size].reshape(shape)
+    if grown and fill is not None:
+        fill(out)
+    return out

@@ -73,7 +73,7 @@ def test_stacked_layers_pull_through_every_layer(cell):
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_gated_cells_take_the_folded_path_not_the_per_step_vjp(cell, monkeypatch):
     """The per-step `cells.vjp` gives the same numbers, only slower: pin that spans fold."""
-    from rnnviz import span_vjp
+    from rnnviz import flow
 
     stack = _stack(cell)
     rows = np.random.default_rng(4).standard_normal((5, stack.layer_state))
@@ -82,5 +82,5 @@ def test_gated_cells_take_the_folded_path_not_the_per_step_vjp(cell, monkeypatch
     def refuse(*args, **kwargs):
         raise AssertionError("a gated cell's span fell back to the per-step VJP")
 
-    monkeypatch.setattr(span_vjp, "vjp", refuse)
+    monkeypatch.setattr(flow.Stack, "step_vjp", refuse)
     np.testing.assert_allclose(_pull_all(stack, [5], rows)[0], expected, rtol=1e-12, atol=1e-13)
