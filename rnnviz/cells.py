@@ -48,32 +48,51 @@ ACTIVATION = {
 }
 
 
-def tanh_slope(a: np.ndarray) -> np.ndarray:
+def tanh_slope(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """1 - tanh(a)^2 = sech(a)^2 from a itself: 1 - h*h is 0 once tanh(a) rounds to 1 (|a| > 19),
     while the true slope 4 e^{-2|a|} is representable down to |a| ~ 370."""
-    e = np.exp(-2.0 * np.abs(a))
-    return 4.0 * e / (1.0 + e) ** 2
+    e = np.abs(a, out=out)
+    e *= -2.0
+    np.exp(e, out=e)
+    return _logistic_slope(e, 4.0)
 
 
 def sigmoid_slope(a: np.ndarray) -> np.ndarray:
     """sig(a) sig(-a) = e / (1 + e)^2 with e = exp(-|a|): no subtraction (1 - sig(a) rounds to 0
     for a > 37), representable down to |a| ~ 745."""
-    e = np.exp(-np.abs(a))
-    return e / (1.0 + e) ** 2
+    e = np.abs(a)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    return _logistic_slope(e)
+
+
+ROWS_PER_PASS = 64  # rows of (1 + e)^2 made at a time: a small temporary, not one of e's size
+
+
+def _logistic_slope(e: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    """e <- (scale e) / (1 + e)^2 in place, a block of rows at a time (scale multiplies first)."""
+    rows = e.reshape(1, -1) if e.ndim < 2 else e
+    square = np.empty((min(len(rows), ROWS_PER_PASS), *rows.shape[1:]))
+    for start in range(0, len(rows), ROWS_PER_PASS):
+        block = rows[start : start + ROWS_PER_PASS]
+        sq = np.add(block, 1.0, out=square[: len(block)])
+        sq *= sq
+        if scale != 1.0:
+            block *= scale
+        block /= sq
+    return e
 
 
 def gate_slopes(z: np.ndarray, H: int, tanh_block: int) -> np.ndarray:
     """`sigmoid_slope` of every H-wide block of z (T, G*H) but block tanh_block, which gets
-    `tanh_slope`: both are 4^k e / (1 + e)^2 with e = exp(-2^k |a|), so all gates take one pass and
-    one temporary. Identical values (scaling by 2 or 4 is exact; where e underflows, 1 + e is 1)."""
+    `tanh_slope`: both are 4^k e / (1 + e)^2 with e = exp(-2^k |a|), so all gates take one pass.
+    Identical values (scaling by 2 or 4 is exact; where e underflows, 1 + e is 1)."""
     tanh = slice(tanh_block * H, (tanh_block + 1) * H)
     e = np.abs(z)
     e[:, tanh] *= 2.0
     np.negative(e, out=e)
     np.exp(e, out=e)
-    square = e + 1.0
-    square *= square
-    e /= square
+    _logistic_slope(e)
     e[:, tanh] *= 4.0
     return e
 
@@ -102,27 +121,34 @@ class LayerRun:
     hn: np.ndarray | None = None  # (T, H) GRU W_hn h_{t-1} + b_hn
     gate_pre: np.ndarray | None = None  # (T, G*H) LSTM/GRU gate pre-activations (GRU: n's inner)
     _factors: dict | None = None  # the VJP's elementwise factors for all t, made on first use
+    s: np.ndarray | None = None  # (T, 2H) LSTM [h | c]: h and c are its halves
     _folds: dict = field(default_factory=dict, repr=False)  # `span_vjps`' reused fold buffers
 
     def state(self) -> np.ndarray:
         """s_t rows: h, or [h; c] for LSTM. (T, S)"""
-        return self.h if self.c is None else np.concatenate([self.h, self.c], axis=1)
+        if self.c is None:
+            return self.h
+        return self.s if self.s is not None else np.concatenate([self.h, self.c], axis=1)
 
 
 def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation: str) -> LayerRun:
     """Unroll one layer in one direction over inputs (T, D_in), from s_0 = 0.
 
     The loops write into preallocated rows (out=): a step is a dozen numpy calls on vectors of
-    (3 or 4) H, so the calls, not the arithmetic, are the cost. Gates are taken for all t after
-    the loop by the same elementwise functions of the same numbers: identical values. Few fresh
-    arrays: h_prev (and c_prev) are views of h's own buffer, one row apart, and the gate
+    (3 or 4) H, so the calls, not the arithmetic, are the cost. Each step's gates are written
+    straight into the (T, G*H) gate table, so the table holds the very values the states were
+    made from, and no pass over it follows the loop. Few fresh arrays: h_prev (and c_prev) are views of h's own buffer, one row apart, and the gate
     pre-activations are written over the input projection (each fresh page costs a fault)."""
     T, H = inputs.shape[0], w["w_hh"].shape[1]
     order = range(T - 1, -1, -1) if reverse else range(T)
     zs = inputs @ w["w_ih"].T  # (T, G*H) input part of every step at once
     zs += w["b_ih"]
     w_hh, b_hh = w["w_hh"], w["b_hh"]
-    hs, h_prev = _with_previous(T, H, reverse)
+    if cell == "lstm":  # rows [h_t | c_t] of one buffer: the states s_t themselves, never joined
+        states, previous = _with_previous(T, 2 * H, reverse)
+        hs, cs, h_prev, c_prev = states[:, :H], states[:, H:], previous[:, :H], previous[:, H:]
+    else:
+        hs, h_prev = _with_previous(T, H, reverse)
     h = h_prev[order[0]]  # s_0 = 0
     if cell == "elman":
         phi = ACTIVATION[activation]
@@ -133,58 +159,55 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
             h = hs[t] = phi(a)
         return LayerRun(h=hs, h_prev=h_prev, pre=zs)
     if cell == "lstm":
-        cs, c_prev = _with_previous(T, H, reverse)
         zs += b_hh
-        s, g = np.empty(4 * H), np.empty(H)
+        gates = np.empty((T, 4 * H))  # every step's i f g o, kept as the loop makes them
+        ig = np.empty(H)
         scratch = np.empty(4 * H), np.empty(4 * H, dtype=bool)
         c = c_prev[order[0]]
-        for t in order:  # only what the next step needs
-            z, c_new, h_new = zs[t], cs[t], hs[t]
+        for t in order:
+            z, s, c_new, h_new = zs[t], gates[t], cs[t], hs[t]
             z += w_hh @ h  # (4H,) gate pre-activations, torch order i f g o
             _sigmoid(z, s, scratch)
-            np.tanh(z[2 * H : 3 * H], out=g)
+            g = np.tanh(z[2 * H : 3 * H], out=s[2 * H : 3 * H])  # g is tanh, not sigmoid
             np.multiply(s[H : 2 * H], c, out=c_new)  # c_t = f * c_{t-1} + i * g
-            g *= s[:H]
-            c_new += g
+            c_new += np.multiply(s[:H], g, out=ig)
             np.tanh(c_new, out=h_new)  # h_t = o * tanh(c_t)
             h_new *= s[3 * H :]
             h, c = h_new, c_new
-        gates = sigmoid(zs)  # (T, 4H); the g block is tanh
-        np.tanh(zs[:, 2 * H : 3 * H], out=gates[:, 2 * H : 3 * H])
         return LayerRun(
             h=hs,
             h_prev=h_prev,
             c=cs,
             c_prev=c_prev,
+            s=states,
             gates={name: gates[:, k * H : (k + 1) * H] for k, name in enumerate("ifgo")},
             gate_pre=zs,
         )
     hn_all = np.empty((T, H))
-    hh, rz, n = np.empty(3 * H), np.empty(2 * H), np.empty(H)
+    gates = np.empty((T, 3 * H))  # every step's r z n, kept as the loop makes them
+    hh = np.empty(3 * H)
     scratch = np.empty(2 * H), np.empty(2 * H, dtype=bool)
     for t in order:
-        z, h_new = zs[t], hs[t]
+        z, rzn, h_new = zs[t], gates[t], hs[t]
         np.add(w_hh @ h, b_hh, out=hh)  # (3H,) W_hh h_{t-1} + b_hh
         z[: 2 * H] += hh[: 2 * H]
-        _sigmoid(z[: 2 * H], rz, scratch)
+        _sigmoid(z[: 2 * H], rzn[: 2 * H], scratch)
         hn_all[t] = hh[2 * H :]
-        np.multiply(rz[:H], hh[2 * H :], out=hh[2 * H :])  # n reads r * (W_hn h + b_hn)
+        np.multiply(rzn[:H], hh[2 * H :], out=hh[2 * H :])  # n reads r * (W_hn h + b_hn)
         z[2 * H :] += hh[2 * H :]
-        np.tanh(z[2 * H :], out=n)
+        n = np.tanh(z[2 * H :], out=rzn[2 * H :])
         np.subtract(h, n, out=h_new)  # h_t = (1 - z) n + z h = n + z (h - n)
-        h_new *= rz[H:]
+        h_new *= rzn[H : 2 * H]
         h_new += n
         h = h_new
-    gates = sigmoid(zs)  # (T, 3H); the n block is tanh
-    np.tanh(zs[:, 2 * H :], out=gates[:, 2 * H :])
     gates = {name: gates[:, k * H : (k + 1) * H] for k, name in enumerate("rzn")}
     return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all, gate_pre=zs)
 
 
-def _with_previous(T: int, H: int, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(values, previous) (T, H) views of one zeroed (T + 1, H) buffer: previous row t is the
+def _with_previous(T: int, W: int, reverse: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(values, previous) (T, W) views of one zeroed (T + 1, W) buffer: previous row t is the
     value step t read (the row before it in the direction's order; 0 first)."""
-    both = np.zeros((T + 1, H))
+    both = np.zeros((T + 1, W))
     return (both[:-1], both[1:]) if reverse else (both[1:], both[:-1])
 
 
@@ -202,8 +225,11 @@ def vjp_factors(cell: str, run: LayerRun, activation: str) -> dict:
         dz[:, :H] *= g["g"]
         dz[:, H : 2 * H] *= run.c_prev
         dz[:, 2 * H : 3 * H] *= g["i"]
-        dz[:, 3 * H :] *= np.tanh(run.c)
-        out = {"h_to_c": g["o"] * tanh_slope(run.c), "dz": dz, "f": g["f"]}  # dc_t += dh_t * this
+        h_to_c = np.tanh(run.c)
+        dz[:, 3 * H :] *= h_to_c
+        tanh_slope(run.c, out=h_to_c)
+        h_to_c *= g["o"]
+        out = {"h_to_c": h_to_c, "dz": dz, "f": g["f"]}  # dc_t += dh_t * h_to_c
     else:
         g, z = run.gates, run.gate_pre
         slopes = gate_slopes(z, H, 2)

@@ -71,7 +71,7 @@ class Stack:
         if len(self.runs) == 1 and self.cell != "elman":
             run = self.runs[0]
             k = vjp_factors(self.cell, run, self.activation)
-            return span_vjps(self.cell, self.weights[0], k, ts, run._folds)
+            return span_vjps(self.cell, self.weights[0], k, ts, run._folds, flow_rows.RESVD)
 
         def pull(j: int, cot: np.ndarray, out: np.ndarray) -> None:
             out[...] = self.step_vjp(ts[j], cot)
@@ -205,7 +205,8 @@ def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, 
     if not math.isfinite(log) or (direct_in and not -300.0 < log < 300.0):
         return None  # a direct term is added in the row's units, 10**-log: a normal float
     x = np.concatenate([g[None], rt.rows, rt.probes])
-    chain = reused(stack._chain, "chain", (k, *x.shape))  # nothing keeps a view of it
+    # nothing keeps a view of it; sized for a whole span of these rows (later spans have fewer)
+    chain = reused(stack._chain, "chain", (k, *x.shape), reserve=flow_rows.RESVD)
     units = 10.0**-log if direct_in else 0.0  # a direct term in the gradient row's units
     pull = stack.span_vjps(order[position - 1 : position - 1 + k])
     for j in range(k):

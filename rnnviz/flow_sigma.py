@@ -121,8 +121,10 @@ class Certifier:
         rho, u = lanczos_top(gram, self.u, min(r, LANCZOS_STEPS))
         # mu: rho raised by the tolerance and by Cholesky's own backward error, (r+1) eps tr G.
         mu = rho * 10.0 ** (2 * TOL_DECADES) + 4 * (r + 1) * 2.3e-16 * float(np.trace(gram))
+        shifted = np.negative(gram)  # mu I - G, without an r × r identity and its product
+        shifted.flat[:: r + 1] += mu
         try:
-            np.linalg.cholesky(mu * np.eye(r) - gram)
+            np.linalg.cholesky(shifted)
         except np.linalg.LinAlgError:
             return float(np.linalg.eigvalsh(gram)[-1])
         self.u = u

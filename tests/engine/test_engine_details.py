@@ -154,3 +154,50 @@ def test_the_output_functions_gradient_matches_one_computed_by_hand(cell, patter
 def test_an_unused_output_function_has_no_gradient(pattern):
     """The encoder patterns never read O (the decoder has its own O'): its gradient is exactly 0."""
     assert rnnviz.unroll("a b c", pattern=pattern, hidden_size=3).head_grad_log10 == -np.inf
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+@pytest.mark.parametrize("options", [{}, {"num_layers": 2}, {"bidirectional": True}])
+def test_the_traces_arrays_are_its_runs_values_and_cannot_be_written(cell, options):
+    """One run's h, c, gates and states are views of the engine's own arrays (no copies), so
+    writing to them, which would change what `rnnviz.jacobians` reads, is refused."""
+    trace = rnnviz.unroll("the cat sat on the mat", cell=cell, hidden_size=6, **options)
+    run = trace._stacks[0].runs[0]
+    np.testing.assert_array_equal(trace.h[:, 0, 0], run.h)
+    parts = ("h", "c") if cell == "lstm" else ("h",)
+    L, K = trace.h.shape[1:3]
+    layer_states = [
+        getattr(trace, p)[:, layer, d] for layer in range(L) for d in range(K) for p in parts
+    ]
+    np.testing.assert_array_equal(trace.states, np.concatenate(layer_states, axis=1))
+    if options:  # several runs: joined copies, writable as before
+        return
+    arrays = [trace.h, trace.states, *trace.gates.values()]
+    arrays += [trace.c] if cell == "lstm" else [trace.preactivations] if cell == "elman" else []
+    for array in arrays:
+        with pytest.raises(ValueError, match="read-only"):
+            array[0, ...] = 0.0
+    assert np.shares_memory(trace.h, run.h) and np.shares_memory(trace.states, run.h)
+
+
+def test_slopes_made_a_block_of_rows_at_a_time_are_the_closed_forms():
+    """`_logistic_slope` divides by (1 + e)^2 ROWS_PER_PASS rows at a time: the same numbers as
+    the whole-array formulas, for more rows than one pass, one row, and 1-D input."""
+    from rnnviz import cells
+
+    a = np.random.default_rng(0).standard_normal((3 * cells.ROWS_PER_PASS + 5, 7)) * 40
+    a[0, :3] = [0.0, 400.0, -800.0]  # slope 1/4 (or 1), a subnormal, and 0
+    for x in (a, a[:1], a[0]):
+        e = np.exp(-np.abs(x))
+        np.testing.assert_array_equal(cells.sigmoid_slope(x), e / (1.0 + e) ** 2)
+        e = np.exp(-2.0 * np.abs(x))
+        np.testing.assert_array_equal(cells.tanh_slope(x), 4.0 * e / (1.0 + e) ** 2)
+        out = np.empty_like(x)
+        assert cells.tanh_slope(x, out=out) is out
+        np.testing.assert_array_equal(out, 4.0 * e / (1.0 + e) ** 2)
+    z = np.concatenate([a, -a, 2 * a, a / 3], axis=1)
+    slopes = cells.gate_slopes(z, 7, 2)
+    for block in range(4):
+        part = z[:, 7 * block : 7 * (block + 1)]
+        expected = cells.tanh_slope(part) if block == 2 else cells.sigmoid_slope(part)
+        np.testing.assert_array_equal(slopes[:, 7 * block : 7 * (block + 1)], expected)

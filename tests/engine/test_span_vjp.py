@@ -84,3 +84,27 @@ def test_gated_cells_take_the_folded_path_not_the_per_step_vjp(cell, monkeypatch
 
     monkeypatch.setattr(flow.Stack, "step_vjp", refuse)
     np.testing.assert_allclose(_pull_all(stack, [5], rows)[0], expected, rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("steps", [1, 2, 16])
+def test_a_buffer_reserved_ahead_holds_every_later_span(cell, steps, monkeypatch):
+    """A fold buffer sized for `steps` steps (or less, where that would pass RESERVE_BYTES) and
+    then used by a longer span, regrown or not: every entry of it has the LSTM's W_o half."""
+    from rnnviz import cells, span_vjp
+
+    stack = _stack(cell)
+    run, w = stack.runs[0], stack.weights[0]
+    k = cells.vjp_factors(cell, run, stack.activation)
+    rows = np.random.default_rng(5).standard_normal((6, stack.layer_state))
+    for limit in (span_vjp.RESERVE_BYTES, 0):  # reserved ahead, then nothing ahead
+        monkeypatch.setattr(span_vjp, "RESERVE_BYTES", limit)
+        store = {}
+        for ts in ([3], list(range(10, 0, -1))):
+            pull = span_vjp.span_vjps(cell, w, k, ts, store, steps)
+            for j, t in enumerate(ts):
+                out = np.empty_like(rows)
+                pull(j, rows, out)
+                np.testing.assert_allclose(out, stack.step_vjp(t, rows), rtol=1e-12, atol=1e-13)
+        entry = (2 if cell == "lstm" else 1) * 12 * 12  # one step's (2H or H) × H fold
+        assert store[cell].size == entry * (max(steps, 10) if limit else 10)
