@@ -142,6 +142,7 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
     g, g_log = np.zeros(n), np.full(len(blocks), -np.inf)
     one = rows[0] if len(blocks) == 1 and rows else None  # the coupled case: spans apply
     position, resume = 0, 1
+    pulled = None  # (position, its VJP of [g; rows; probes]) when a span pulled it already
     while position < T:
         t = order[position]
         if position >= resume and one is not None and one.span() > 1:
@@ -149,16 +150,20 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
             if span is None:  # a step too steep for one scale: the one-step path for a while
                 resume = position + flow_rows.RESVD
             else:
-                taken, g, g_log, g_units, g_logs, sigma, fro = span
+                taken, g, g_log, g_units, g_logs, sigma, fro, ahead = span
                 ts = np.asarray(order[position : position + taken])
                 unit[ts], scale[ts, 0] = g_units, g_logs
                 log_sigma[ts, 0], log_fro[ts, 0] = sigma, fro
                 position += taken
+                pulled = None if ahead is None else (position, ahead)
                 continue
         if position:
-            parts = [g[None]] + ([smalls.probes] if smalls else [])
-            parts += [p for rt in rows for p in (rt.rows, rt.probes)]
-            out = stack.step_vjp(order[position - 1], np.concatenate(parts))  # all rows at once
+            if pulled is not None and pulled[0] == position:
+                out = pulled[1]
+            else:
+                parts = [g[None]] + ([smalls.probes] if smalls else [])
+                parts += [p for rt in rows for p in (rt.rows, rt.probes)]
+                out = stack.step_vjp(order[position - 1], np.concatenate(parts))  # all rows at once
             g, g_log = _renormalise(out[0], g_log, label)
             at = 1
             if smalls:
@@ -190,6 +195,9 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
         },
         "max_rows": max((rt.stats["max_rows"] for rt in rows), default=0),
     }
+    stack._chain.clear()  # the spans' buffers (12 MB for an LSTM at H = 128) do not outlive the walk
+    for run in stack.runs:
+        run._folds.clear()
     return columns
 
 
@@ -198,25 +206,29 @@ def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, 
     and no rescaling in between (the chain is linear), then every step's norms in one pass
     (`RowTransfer.advance_span`). The gradient row takes its direct terms in its own units.
     Returns (steps taken, g, g_log, its unit rows and log10 norms, log10 sigma and Frobenius
-    per step), or None where the one-step path must take this step."""
+    per step, and the next step's VJP of [g; rows; probes] in their new units, pulled with the
+    span's folds for the one-step path that truncates there: None where the span stopped short),
+    or None where the one-step path must take this step."""
     k = min(rt.span(), len(order) - position)
     log = float(g_log[0])
     direct_in = has_direct[list(order[position : position + k])].any()
     if not math.isfinite(log) or (direct_in and not -300.0 < log < 300.0):
         return None  # a direct term is added in the row's units, 10**-log: a normal float
     x = np.concatenate([g[None], rt.rows, rt.probes])
+    steps = k + (position + k < len(order))  # and the step after the span, where it truncates
     # nothing keeps a view of it; sized for a whole span of these rows (later spans have fewer)
-    chain = reused(stack._chain, "chain", (k, *x.shape), reserve=flow_rows.RESVD)
+    chain = reused(stack._chain, "chain", (steps, *x.shape), reserve=flow_rows.RESVD)
     units = 10.0**-log if direct_in else 0.0  # a direct term in the gradient row's units
-    pull = stack.span_vjps(order[position - 1 : position - 1 + k])
-    for j in range(k):
+    pull = stack.span_vjps(order[position - 1 : position - 1 + steps])
+    for j in range(steps):
         pull(j, x, chain[j])
         x = chain[j]
         t = order[position + j]
-        if has_direct[t]:
+        if j < k and has_direct[t]:  # the step after the span takes its own in the one-step path
             x[0] += direct[t] * units
-    g2 = np.einsum("kj,kj->k", chain[:, 0], chain[:, 0])
+    g2 = np.einsum("kj,kj->k", chain[:k, 0], chain[:k, 0])
     k = leading(safe(g2))
+    recoveries = rt.counts["recoveries"]
     done = rt.advance_span(range(position, position + k), chain[:k, 1:]) if k else None
     if done is None:
         return None
@@ -225,7 +237,15 @@ def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, 
     sizes = np.sqrt(g2[:taken])
     g_units = chain[:taken, 0] / sizes[:, None]
     g_logs = log + np.log10(sizes)
-    return taken, g_units[-1], g_logs[-1:], g_units, g_logs, sigma, fro
+    ahead = None
+    if taken < steps and taken == k == len(g2) and rt.counts["recoveries"] == recoveries:
+        r, last = rt.rows.shape[0], chain[taken - 1]
+        ahead = chain[taken].copy()  # the next span reuses the chain buffer
+        ahead[0] /= sizes[-1]  # the units advance_span left [g; rows; probes] in
+        ahead[1 : 1 + r] /= l2(last[1 : 1 + r])
+        if ahead.shape[0] > 1 + r:
+            ahead[1 + r :] /= l2(last[1 + r :])
+    return taken, g_units[-1], g_logs[-1:], g_units, g_logs, sigma, fro, ahead
 
 
 def _carry(stack: Stack, order: range, dropped, position: int) -> tuple[np.ndarray, float]:

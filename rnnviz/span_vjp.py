@@ -74,7 +74,9 @@ def _fold(factors: np.ndarray, w_hh: np.ndarray, out: np.ndarray) -> None:
 RESERVE_BYTES = 64 * 2**20  # the most a buffer reserves ahead of its need (virtual until touched)
 
 
-def reused(store: dict, key: str, shape: tuple[int, ...], fill=None, reserve: int = 0) -> np.ndarray:
+def reused(
+    store: dict, key: str, shape: tuple[int, ...], fill=None, reserve: int = 0
+) -> np.ndarray:
     """A C-contiguous array of `shape` carved from the flat buffer store[key], which grows only
     when too small: then to room for `reserve` leading entries where that takes at most
     RESERVE_BYTES (np.empty: pages never touched cost nothing; a regrowth faults every page

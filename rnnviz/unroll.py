@@ -180,7 +180,8 @@ def _run_stacks(module, config: UnrollConfig, inputs: np.ndarray) -> list[Stack]
             w = layer_weights(module, layer, d)
             stacks[d].weights.append(w)
             stacks[d].runs.append(run_layer(config.cell, w, layer_input, d == 1, config.activation))
-        layer_input = np.concatenate([s.runs[layer].h for s in stacks], axis=1)  # (T, K*H)
+        if layer + 1 < config.num_layers:
+            layer_input = np.concatenate([s.runs[layer].h for s in stacks], axis=1)  # (T, K*H)
     return stacks
 
 
@@ -259,7 +260,7 @@ def _read_only(view: np.ndarray) -> np.ndarray:
 
 
 def _numerical_problems(states: np.ndarray) -> list[str]:
-    if np.isfinite(states).all():
+    if np.isfinite(states.min()) and np.isfinite(states.max()):  # NaN propagates; no bool copy
         return []
     first = int(np.argmax(~np.isfinite(states).all(axis=1))) + 1
     return [

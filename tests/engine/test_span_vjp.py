@@ -108,3 +108,23 @@ def test_a_buffer_reserved_ahead_holds_every_later_span(cell, steps, monkeypatch
                 np.testing.assert_allclose(out, stack.step_vjp(t, rows), rtol=1e-12, atol=1e-13)
         entry = (2 if cell == "lstm" else 1) * 12 * 12  # one step's (2H or H) × H fold
         assert store[cell].size == entry * (max(steps, 10) if limit else 10)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_a_step_that_truncates_after_a_span_takes_the_spans_pull(cell, monkeypatch):
+    """`_span` pulls the step after it too, with its folds: the one-step path that truncates there
+    reads that VJP, so a walk without recoveries calls `Stack.step_vjp` once (the structural
+    pattern), not once per truncation. Its numbers are pinned by the oracle tests."""
+    from rnnviz import flow
+
+    calls = []
+    step_vjp = flow.Stack.step_vjp
+
+    def counted(self, t, cot):
+        calls.append(t)
+        return step_vjp(self, t, cot)
+
+    monkeypatch.setattr(flow.Stack, "step_vjp", counted)
+    tokens = [f"w{i % 7}" for i in range(120)]  # 7 truncations after spans
+    rnnviz.unroll(tokens, cell=cell, hidden_size=24, input_size=5, max_tokens=200)
+    assert len(calls) == 1
