@@ -140,8 +140,9 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
     The loops write into preallocated rows (out=): a step is a dozen numpy calls on vectors of
     (3 or 4) H, so the calls, not the arithmetic, are the cost. Each step's gates are written
     straight into the (T, G*H) gate table, so the table holds the very values the states were
-    made from, and no pass over it follows the loop. Few fresh arrays: h_prev (and c_prev) are views of h's own buffer, one row apart, and the gate
-    pre-activations are written over the input projection (each fresh page costs a fault)."""
+    made from, and no pass over it follows the loop. Few fresh arrays (each fresh page costs a
+    fault): h_prev (and c_prev) are views of the states' own buffer, one row apart, and the gate
+    pre-activations are written over the input projection."""
     T, H = inputs.shape[0], w["w_hh"].shape[1]
     order = range(T - 1, -1, -1) if reverse else range(T)
     zs = inputs @ w["w_ih"].T  # (T, G*H) input part of every step at once

@@ -195,7 +195,7 @@ def backward_flow(stack: Stack, direct: np.ndarray) -> dict:
         },
         "max_rows": max((rt.stats["max_rows"] for rt in rows), default=0),
     }
-    stack._chain.clear()  # the spans' buffers (12 MB for an LSTM at H = 128) do not outlive the walk
+    stack._chain.clear()  # the spans' buffers (12 MB, LSTM at H = 128) do not outlive the walk
     for run in stack.runs:
         run._folds.clear()
     return columns
