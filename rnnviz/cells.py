@@ -129,9 +129,7 @@ class LayerRun:
 
     def state(self) -> np.ndarray:
         """s_t rows: h, or [h; c] for LSTM. (T, S)"""
-        if self.c is None:
-            return self.h
-        return self.s if self.s is not None else np.concatenate([self.h, self.c], axis=1)
+        return self.h if self.s is None else self.s
 
 
 def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation: str) -> LayerRun:

@@ -227,24 +227,19 @@ def _span(stack: Stack, order: range, position: int, rt: RowTransfer, g, g_log, 
         if j < k and has_direct[t]:  # the step after the span takes its own in the one-step path
             x[0] += direct[t] * units
     g2 = np.einsum("kj,kj->k", chain[:k, 0], chain[:k, 0])
-    k = leading(safe(g2))
-    recoveries = rt.counts["recoveries"]
-    done = rt.advance_span(range(position, position + k), chain[:k, 1:]) if k else None
+    taken = leading(safe(g2))
+    after = chain[k, 1:] if taken == k < steps else None
+    if not taken:
+        return None
+    done = rt.advance_span(range(position, position + taken), chain[:taken, 1:], after)
     if done is None:
         return None
-    sigma, fro = done
+    sigma, fro, rows_after = done
     taken = len(sigma)
     sizes = np.sqrt(g2[:taken])
     g_units = chain[:taken, 0] / sizes[:, None]
     g_logs = log + np.log10(sizes)
-    ahead = None
-    if taken < steps and taken == k == len(g2) and rt.counts["recoveries"] == recoveries:
-        r, last = rt.rows.shape[0], chain[taken - 1]
-        ahead = chain[taken].copy()  # the next span reuses the chain buffer
-        ahead[0] /= sizes[-1]  # the units advance_span left [g; rows; probes] in
-        ahead[1 : 1 + r] /= l2(last[1 : 1 + r])
-        if ahead.shape[0] > 1 + r:
-            ahead[1 + r :] /= l2(last[1 + r :])
+    ahead = None if rows_after is None else np.vstack([chain[taken, :1] / sizes[-1], rows_after])
     return taken, g_units[-1], g_logs[-1:], g_units, g_logs, sigma, fro, ahead
 
 

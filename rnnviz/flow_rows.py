@@ -122,12 +122,17 @@ class RowTransfer:
             return 0
         return RESVD - 1 - (self.steps + RESVD - FIRST) % RESVD
 
-    def advance_span(self, positions: range, blocks: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    def advance_span(
+        self, positions: range, blocks: np.ndarray, after: np.ndarray | None = None
+    ) -> tuple[np.ndarray, ...] | None:
         """`advance` for K steps at once (K <= `span()`): blocks (K, r + probes, n) is the VJP chain
         of [rows; probes] from their present scale, not rescaled between steps (it is linear: the
-        same rows up to rounding). Returns log10 (sigma_max, Frobenius) per step taken; it stops
-        after a step whose guard fires (recovered) and before one whose squares leave their safe
-        range (a set grew or died too fast for one scale); None where that is the first step."""
+        same rows up to rounding). Returns log10 (sigma_max, Frobenius) per step taken, and `after`
+        (the chain's next step, the VJP of blocks[-1]) in the units the rows and probes are left
+        in, where all K steps were taken and no guard fired (else None: `advance` needs a VJP of
+        the rows as they are). It stops after a step whose guard fires (recovered) and before one
+        whose squares leave their safe range (a set grew or died too fast for one scale); None
+        where that is the first step."""
         r = self.rows.shape[0]
         squares = np.einsum("kij,kij->ki", blocks, blocks)  # every row's norm^2, every step
         fro2, probe2 = squares[:, :r].sum(axis=1), squares[:, r:].sum(axis=1)
@@ -171,7 +176,13 @@ class RowTransfer:
         if fires[last]:
             self._recover(positions[last])
             sigma[last], fro[last] = self.log_sigma, self.log_fro
-        return sigma, fro
+        if after is None or k < blocks.shape[0] or fires[last]:
+            return sigma, fro, None
+        scaled = np.empty_like(after)  # a copy: the caller's chain buffer is reused
+        np.divide(after[:r], math.sqrt(fro2[last]), out=scaled[:r])
+        if probes:
+            np.divide(after[r:], math.sqrt(probe2[last]), out=scaled[r:])
+        return sigma, fro, scaled
 
     def deferred_sigma(self) -> dict[int, float]:
         """log10 sigma_max at every position whose value was deferred (after the last step)."""

@@ -189,9 +189,11 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets, zoo=
     L = config.num_layers
     lstm = config.cell == "lstm"
 
+    one_run = L == 1 and len(stacks) == 1  # its arrays go in as views (a copy: ~2 ms per MB here)
+
     def gather(field) -> np.ndarray:
         """One per-run array (T, H) from every layer and direction: (T, L, K, H)."""
-        if len(stacks) == 1 and L == 1:  # one run: a view (a copy costs ~2 ms per MB here)
+        if one_run:
             return _read_only(field(stacks[0].runs[0])[:, None, None, :])
         return np.stack(
             [np.stack([field(s.runs[layer]) for s in stacks], 1) for layer in range(L)], 1
@@ -204,9 +206,7 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets, zoo=
     }
     pre = gather(lambda run: run.pre) if config.cell == "elman" else None
     per_layer = [s.runs[layer].state() for layer in range(L) for s in stacks]  # torch h_n order
-    states = (  # (T, L*K*S)
-        _read_only(per_layer[0][:]) if len(per_layer) == 1 else np.concatenate(per_layer, axis=1)
-    )
+    states = _read_only(per_layer[0]) if one_run else np.concatenate(per_layer, axis=1)
     problems = _numerical_problems(states)
     head = default_targets = None
     if zoo is not None:  # O is the model's trained head; its targets are tags / next characters
@@ -253,8 +253,10 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets, zoo=
     )
 
 
-def _read_only(view: np.ndarray) -> np.ndarray:
-    """The Trace's view of an engine array: writing to it would change the runs `jacobians` reads."""
+def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of an engine array for the Trace: writing to it would change the runs
+    `jacobians` reads (the array itself stays writable)."""
+    view = array.view()
     view.flags.writeable = False
     return view
 

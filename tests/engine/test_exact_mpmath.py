@@ -448,10 +448,10 @@ def _spans(monkeypatch) -> list:
     taken, inner, recover = [], flow_rows.RowTransfer.advance_span, flow_rows.RowTransfer._recover
     inside = []
 
-    def span(self, positions, blocks):
+    def span(self, positions, blocks, *after):
         inside.append(True)
         try:
-            out = inner(self, positions, blocks)
+            out = inner(self, positions, blocks, *after)
         finally:
             inside.pop()
         taken.append((positions.start, None if out is None else len(out[0])))
