@@ -4,6 +4,7 @@ file in the current directory matters) and a process handle that can be started 
 from __future__ import annotations
 
 import ctypes
+import http.client
 import os
 import signal
 import subprocess
@@ -77,8 +78,8 @@ def healthy(address: str, port: int, timeout: float = 2.0) -> bool:
             f"http://{address}:{port}/_stcore/health", timeout=timeout
         ) as reply:
             return reply.status == 200
-    except OSError:
-        return False
+    except (OSError, http.client.HTTPException):  # e.g. a socket that connected to itself while
+        return False  # the worker was not listening yet reads its own request back
 
 
 def warm(address: str, port: int, timeout: float = 120.0) -> bool:

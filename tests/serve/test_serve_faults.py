@@ -142,3 +142,29 @@ def test_worker_killed_during_a_rerun_shows_no_traceback():
         run_async(scenario())
         serve.wait_for_line(r"worker w2 restarted", timeout=30)
         assert not any("Traceback" in line for line in serve.lines)
+
+
+def test_a_health_check_that_reads_no_http_reply_is_not_ready():
+    """A socket that connected to itself (nothing listening yet on that port) reads its own
+    request line back: http.client raises BadStatusLine, which means "not up", not a crash."""
+    import socket
+    import threading
+
+    from rnnviz.serve.workers import healthy
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+
+    def echo():
+        conn, _ = server.accept()
+        with conn:
+            conn.sendall(conn.recv(1024))  # the request back, as a self-connected socket does
+
+    thread = threading.Thread(target=echo, daemon=True)
+    thread.start()
+    try:
+        assert healthy("127.0.0.1", server.getsockname()[1], 2.0) is False
+    finally:
+        thread.join(5)
+        server.close()
