@@ -128,3 +128,20 @@ def test_a_step_that_truncates_after_a_span_takes_the_spans_pull(cell, monkeypat
     tokens = [f"w{i % 7}" for i in range(120)]  # 7 truncations after spans
     rnnviz.unroll(tokens, cell=cell, hidden_size=24, input_size=5, max_tokens=200)
     assert len(calls) == 1
+
+
+def test_a_reused_buffer_reserves_ahead_within_its_cap_and_fills_on_growth(monkeypatch):
+    """`reused` (the fold and chain buffers): room for `reserve` entries when that stays under
+    RESERVE_BYTES, else just what is asked; fill runs on every growth and on nothing else."""
+    from rnnviz import span_vjp
+
+    fills = []
+    store = {}
+    first = span_vjp.reused(store, "x", (2, 3), fill=lambda b: fills.append(b.shape), reserve=5)
+    assert store["x"].size == 15 and fills == [(5, 3)]
+    first[1] = 7.0
+    again = span_vjp.reused(store, "x", (4, 3), fill=lambda b: fills.append(b.shape))
+    assert fills == [(5, 3)] and (again[1] == 7.0).all()  # no growth: same memory, same place
+    monkeypatch.setattr(span_vjp, "RESERVE_BYTES", 8 * 3 * 6)  # 6 entries' worth at most
+    span_vjp.reused(store, "x", (6, 3), fill=lambda b: fills.append(b.shape), reserve=7)
+    assert store["x"].size == 18 and fills[-1] == (6, 3)  # 7 ahead would pass the cap
