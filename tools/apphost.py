@@ -11,8 +11,9 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
+
+from rnnviz.serve.workers import healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_SCRIPT = ROOT / "streamlit_app.py"
@@ -73,12 +74,9 @@ class AppServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.script.name} exited at start:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
+            if healthy("127.0.0.1", self.port):
+                return
+            time.sleep(0.2)
         self.stop()
         message = f"{self.script.name} not healthy after {timeout:.0f} s"
         raise RuntimeError(f"{message}:\n{self.log_tail()}")

@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from rnnviz.cli import main
 from rnnviz.cli.ui import STREAMLIT_SETTINGS, app_script, ui_command
 from rnnviz.errors import RnnvizError
+from rnnviz.serve.workers import healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCE = "John lives in Salt Lake City"
@@ -249,14 +249,10 @@ def test_ui_serves_the_app_on_localhost_from_another_directory(tmp_path):
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)  # fmt: skip
     try:
-        deadline, body = time.monotonic() + 90, ""
-        while time.monotonic() < deadline and body != "ok":
-            try:
-                url = f"http://127.0.0.1:{port}/_stcore/health"
-                body = urllib.request.urlopen(url, timeout=2).read().decode()
-            except OSError:
-                time.sleep(0.5)
-        assert body == "ok"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and not healthy("127.0.0.1", port):
+            time.sleep(0.5)
+        assert healthy("127.0.0.1", port)
     finally:
         process.terminate()
         process.wait(timeout=30)
