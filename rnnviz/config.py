@@ -119,4 +119,12 @@ class UnrollConfig:
         if self.init == "identity" and self.cell != "elman":
             raise RnnvizError("init='identity' (IRNN) is defined for the Elman cell only.")
         checks.elman_only_activation(self.cell, self.activation)
+        if self.pattern == "encoder-decoder" and self.bidirectional:
+            top = MAX_HIDDEN_SIZE // 2  # the decoder starts from [h_fwd; h_bwd]: 2 H units
+            if self.hidden_size > top:
+                raise RnnvizError(
+                    f"hidden_size must be at most {top} for a bidirectional encoder-decoder (its "
+                    f"decoder has 2 x hidden_size units, at most {MAX_HIDDEN_SIZE}), got "
+                    f"{self.hidden_size}."
+                )
         return self

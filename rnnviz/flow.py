@@ -420,11 +420,12 @@ def _combine(per_block: np.ndarray, how: str) -> np.ndarray:
         return np.where(np.isfinite(top), base + 0.5 * np.log10(total), top)
 
 
-def cumulative_log10_forget(forget: np.ndarray, direction: int) -> np.ndarray:
-    """log10 of the largest per-unit product of forget gates from step t to the end. forget (T, U)."""
-    logf = np.log10(forget)  # (T, U)
-    if direction == 1:
-        logf = logf[::-1]
-    after = np.cumsum(logf[::-1], axis=0)[::-1] - logf  # sum over k > t (in direction order)
+def cumulative_log10_forget(log_forget: np.ndarray, direction: int) -> np.ndarray:
+    """log10 of the largest per-unit product of forget gates from step t to the end, from the
+    gates' log10 (T, U). A gate that is exactly 0 (-inf) ends its unit's products there and only
+    there: sums over the later steps, never a difference of them (-inf - -inf is NaN)."""
+    logf = log_forget[::-1] if direction == 1 else log_forget
+    after = np.zeros_like(logf)  # sum over k > t (in direction order); 0 at the last step
+    after[:-1] = np.cumsum(logf[:0:-1], axis=0)[::-1]
     best = after.max(axis=1)
     return best[::-1] if direction == 1 else best

@@ -249,6 +249,11 @@ def _targets(given, count: int, config: UnrollConfig, default) -> list[int]:
 
 def _as_list(given, config: UnrollConfig) -> list:
     """targets as a list: one class id, or any iterable of them (at most max_tokens)."""
+    if isinstance(given, torch.Tensor) and (given.is_meta or given.layout != torch.strided):
+        raise RnnvizError(  # a meta tensor has no values; a sparse one no plain order of them
+            "targets must hold class ids (a list, array or dense tensor), got a "
+            f"{'meta' if given.is_meta else 'sparse'} tensor."
+        )
     if np.isscalar(given) or isinstance(given, np.ndarray | torch.Tensor) and given.ndim == 0:
         return [given.item() if isinstance(given, np.ndarray | torch.Tensor) else given]
     if isinstance(given, dict | set | frozenset) or not hasattr(given, "__iter__"):

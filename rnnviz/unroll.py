@@ -52,6 +52,8 @@ def unroll(
     if rnn is not None:
         if not isinstance(rnn, torch.nn.RNN | torch.nn.LSTM | torch.nn.GRU):
             raise RnnvizError("rnn must be a torch nn.RNN, nn.LSTM or nn.GRU.")
+        if state_dict is not None:  # one would silently win over the other
+            raise RnnvizError("Give the weights once: rnn= or state_dict=, not both.")
         state_dict = rnn.state_dict()
     if state_dict is not None:
         state_dict = rnn_entries(state_dict)  # a whole model's dict (lab --save): its RNN's part
@@ -105,6 +107,7 @@ def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) ->
         )
     merged = {**base.to_dict(), **given, **fields}
     if state_dict is not None:
+        UnrollConfig(**merged).validate()  # the options as given (types, ranges) before comparing
         shape = infer_config(state_dict)
         shape.pop("bias")
         _check_weights_options(merged, {**given, **fields}, shape)
@@ -207,7 +210,7 @@ def _assemble(config, tokens, inputs, module, stacks: list[Stack], targets, zoo=
     pre = gather(lambda run: run.pre) if config.cell == "elman" else None
     per_layer = [s.runs[layer].state() for layer in range(L) for s in stacks]  # torch h_n order
     states = _read_only(per_layer[0]) if one_run else np.concatenate(per_layer, axis=1)
-    problems = _numerical_problems(states)
+    problems = _numerical_problems(states) + _saturation_problems(stacks)
     head = default_targets = None
     if zoo is not None:  # O is the model's trained head; its targets are tags / next characters
         head = (zoo.head_weight.double(), zoo.head_bias.double())
@@ -271,6 +274,53 @@ def _numerical_problems(states: np.ndarray) -> list[str]:
     ]
 
 
+# |pre-activation| past which a slope leaves float64's normal range (below 2.2e-308): tanh's
+# 4 e^(-2|a|) and sigmoid's e^(-|a|) / (1 + e^(-|a|))^2; beyond ~372 and ~745 they are 0.
+TANH_SLOPE_LIMIT, SIGMOID_SLOPE_LIMIT = 354.0, 708.0
+
+
+def _saturation_problems(stacks: list[Stack]) -> list[str]:
+    """A warning where some unit's derivative underflows (read before the VJP factors replace
+    the gate pre-activations): the chain multiplies float64 slopes, so a gradient that runs only
+    through such units reads -inf or too small there, though its true value is finite."""
+    saturated, top = set(), 0.0
+    for stack in stacks:
+        for run in stack.runs:
+            for values, limit in _slope_inputs(stack.cell, stack.activation, run):
+                size = np.abs(values)
+                steps = np.flatnonzero((size > limit).any(axis=1))
+                if steps.size:
+                    saturated.update(steps.tolist())
+                    top = max(top, float(size.max()))
+    if not saturated:
+        return []
+    return [
+        f"Units saturate past float64's range at {len(saturated)} step(s), first at "
+        f"t={min(saturated) + 1} (|pre-activation| up to {top:.3g}): their slopes, truly below "
+        "1e-308, are 0 here, so a gradient or transfer norm that runs only through them reads "
+        "-inf or too small. Lower init_scale or the inputs' scale."
+    ]
+
+
+def _slope_inputs(cell: str, activation: str, run) -> list[tuple[np.ndarray, float]]:
+    """(values, limit) pairs: what each of the cell's slopes is taken of, and where it underflows."""
+    H = run.h.shape[1]
+    if cell == "elman":
+        limit = {"tanh": TANH_SLOPE_LIMIT, "sigmoid": SIGMOID_SLOPE_LIMIT}.get(activation)
+        return [] if limit is None else [(run.pre, limit)]
+    z = run.gate_pre
+    if z is None:  # already turned into the VJP's factors: nothing to read
+        return []
+    if cell == "lstm":  # i f o sigmoid, g tanh; h_t = o tanh(c_t)
+        sig = np.concatenate([z[:, : 2 * H], z[:, 3 * H :]], axis=1)
+        return [
+            (sig, SIGMOID_SLOPE_LIMIT),
+            (z[:, 2 * H : 3 * H], TANH_SLOPE_LIMIT),
+            (run.c, TANH_SLOPE_LIMIT),
+        ]
+    return [(z[:, : 2 * H], SIGMOID_SLOPE_LIMIT), (z[:, 2 * H :], TANH_SLOPE_LIMIT)]  # GRU r z | n
+
+
 def _flow_frame(config, tokens, stacks: list[Stack], result) -> tuple[pd.DataFrame, np.ndarray]:
     """The gradient_flow table, and each layer's gradient parts (T, L, K, 3: s, h, c) in log10."""
     T, H, S, L = len(tokens), config.hidden_size, config.state_size, config.num_layers
@@ -292,7 +342,7 @@ def _flow_frame(config, tokens, stacks: list[Stack], result) -> tuple[pd.DataFra
             frame[name] = columns[name]
         frame["log10_pascanu_bound"] = _pascanu(config, stack, lag)
         frame["log10_forget_product"] = (
-            cumulative_log10_forget(np.concatenate([r.gates["f"] for r in stack.runs], axis=1), d)
+            cumulative_log10_forget(np.concatenate([_forget_log10(r) for r in stack.runs], 1), d)
             if config.cell == "lstm"
             else np.nan
         )
@@ -300,6 +350,14 @@ def _flow_frame(config, tokens, stacks: list[Stack], result) -> tuple[pd.DataFra
         frame["log10_grad_c"] = columns["log10_grad_c"]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True), per_layer
+
+
+def _forget_log10(run) -> np.ndarray:
+    """log10 f_t of an LSTM run (T, H): exact where the gate underflowed (`cells.LayerRun`)."""
+    if run.forget_log10 is not None:
+        return run.forget_log10
+    with np.errstate(divide="ignore"):  # a gate of exactly 0 in both senses: -inf
+        return np.log10(run.gates["f"])
 
 
 def _pascanu(config: UnrollConfig, stack: Stack, lag: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import rnnviz
 from rnnviz.config import MAX_SEED, UnrollConfig
@@ -201,3 +202,39 @@ def test_slopes_made_a_block_of_rows_at_a_time_are_the_closed_forms():
         part = z[:, 7 * block : 7 * (block + 1)]
         expected = cells.tanh_slope(part) if block == 2 else cells.sigmoid_slope(part)
         np.testing.assert_array_equal(slopes[:, 7 * block : 7 * (block + 1)], expected)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(cell="elman", activation="sigmoid", init_scale=1e4),  # |a| past 708: sigmoid' = 0
+        dict(cell="elman", init_scale=1e4),  # tanh' = 4 e^(-2|a|) = 0 past |a| ~ 372
+        dict(cell="lstm", init_scale=1e6),
+        dict(cell="gru", init_scale=1e4),
+    ],
+    ids=["elman-sigmoid", "elman-tanh", "lstm", "gru"],
+)
+def test_slopes_that_underflow_are_reported_not_silent(options):
+    """Saturated past float64's range, a unit's true slope (10^-1000 and less) is 0 here, and a
+    gradient through it reads -inf: the trace says where, once, as a NumericalWarning."""
+    with pytest.warns(rnnviz.NumericalWarning, match="saturate past float64's range"):
+        trace = rnnviz.unroll("a b c d e", hidden_size=4, input_size=4, **options)
+    (text,) = trace.warnings
+    assert "first at t=" in text and "init_scale" in text
+
+
+def test_saturation_short_of_underflow_warns_of_nothing():
+    """|pre-activation| ~ 300 under tanh: slopes ~ 1e-260, tiny but exact (the gradient at t = 1
+    lies near 10^-526), and no warning."""
+    x = np.full((3, 1), 300.0)
+    sd = {
+        "weight_ih_l0": torch.ones(1, 1, dtype=torch.float64),
+        "weight_hh_l0": torch.full((1, 1), 1e-3, dtype=torch.float64),
+        "bias_ih_l0": torch.zeros(1, dtype=torch.float64),
+        "bias_hh_l0": torch.zeros(1, dtype=torch.float64),
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        trace = rnnviz.unroll(x, cell="elman", state_dict=sd)
+    assert not trace.warnings
+    assert np.isfinite(trace.gradient_flow["log10_grad_norm"]).all()

@@ -257,6 +257,28 @@ def test_a_block_that_dies_after_a_drop_is_minus_infinity_from_there_on(monkeypa
     assert np.isneginf(norm[: T - 25]).all() and np.isfinite(norm[T - 25 :]).all()
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_forget_products_are_exact_where_the_gates_round_to_1_or_underflow(bidirectional):
+    """init_scale = 1e6: pre-activations of ±1e5 and more, so float64 forget gates are 1 or 0.
+    The products come from log sigmoid(z_f), never NaN (0 at the last step). The gradients there
+    truly lie below 10^-30000, past float64's slopes: the trace says so (see the saturation test)."""
+    with pytest.warns(rnnviz.NumericalWarning, match="saturate"):
+        trace = rnnviz.unroll(
+            "a b c d",
+            cell="lstm",
+            hidden_size=4,
+            input_size=4,
+            init_scale=1e6,
+            seed=1,
+            bidirectional=bidirectional,
+        )
+    assert (trace.gates["f"] == 0).any() and (trace.gates["f"] == 1).any()
+    for d in range(trace.config.num_directions):
+        flow = trace.flow(("forward", "backward")[d])
+        _close(flow["log10_forget_product"], mp_oracle.forget_product(trace, d), "forget")
+        assert flow["log10_forget_product"].iloc[-1 if d == 0 else 0] == 0.0
+
+
 def test_the_carry_statistics_say_how_each_block_was_carried(monkeypatch):
     """backward_flow's "stats": IRNN units are 16 blocks of 1 (no rows carried); an LSTM of
     H = 64 is one block of 128 whose first steps back need all 128 rows (more than

@@ -203,6 +203,38 @@ def test_wrong_kinds_of_option_are_named(options, message):
         rnnviz.unroll("a b", **options)
 
 
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(rnn=torch.nn.GRU(4, 3), state_dict=torch.nn.LSTM(4, 4).state_dict()), "not both"),
+        (dict(state_dict=torch.nn.LSTM(4, 4).state_dict(), hidden_size=np.array([4, 4])), "whole"),
+        (dict(state_dict=torch.nn.LSTM(4, 4).state_dict(), hidden_size=True), "whole number"),
+        (dict(state_dict=torch.nn.LSTM(4, 4).state_dict(), num_layers=1.0), "whole number"),
+        (dict(rnn=torch.nn.LSTM(4, 4), bidirectional=0), "True or False"),
+        (dict(state_dict=torch.nn.LSTM(4, 4).state_dict(), init_scale=np.array(2.0)), "init_scale"),
+    ],
+)
+def test_options_beside_given_weights_are_checked_as_everywhere(options, message):
+    """With weights given, a size that matches them is fine, but each option is still checked
+    for its type first (True == 1 and 1.0 == 1 would pass a plain comparison), and the weights
+    are given once: with both rnn= and state_dict=, one would be silently dropped."""
+    with pytest.raises(RnnvizError, match=message):
+        rnnviz.unroll("a b", **options)
+
+
+@pytest.mark.parametrize("hidden_size, ok", [(512, True), (513, False), (600, False)])
+def test_a_bidirectional_encoder_decoder_names_its_own_limit(hidden_size, ok):
+    """Its decoder starts from [h_fwd; h_bwd] (2H units, at most 1024): 513..1024 was refused as
+    'hidden_size ... got 1026', a number nobody typed."""
+    options = dict(cell="elman", hidden_size=hidden_size, input_size=2, bidirectional=True)
+    config = UnrollConfig(pattern="encoder-decoder", **options)
+    if ok:
+        assert config.validate().hidden_size == hidden_size
+        return
+    with pytest.raises(RnnvizError, match=f"at most 512 for a bidirectional.*got {hidden_size}"):
+        config.validate()
+
+
 def test_numpy_numbers_are_plain_numbers_in_the_config():
     config = UnrollConfig(
         hidden_size=np.int32(5), init_scale=np.float32(0.5), bidirectional=np.bool_(True)
@@ -223,6 +255,8 @@ def test_numpy_numbers_are_plain_numbers_in_the_config():
         (dict(pattern="transducer", targets=np.zeros((2, 1), int)), "flat list"),
         (dict(pattern="encoder-decoder", targets=range(20_000)), "max_tokens"),
         (dict(pattern="encoder-decoder", targets=[9]), "class ids"),
+        (dict(targets=torch.zeros(1, dtype=torch.long, device="meta")), "got a meta tensor"),
+        (dict(targets=torch.zeros(2, dtype=torch.long).to_sparse()), "got a sparse tensor"),
     ],
 )
 def test_bad_targets_are_refused(options, message):

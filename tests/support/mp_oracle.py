@@ -258,12 +258,21 @@ def spectral_norm(P: np.ndarray):
 
 
 def forget_product(trace, d: int) -> np.ndarray:
-    """log10 of the largest per-unit product of forget gates after t (direction order), in mp."""
+    """log10 of the largest per-unit product of forget gates after t (direction order), in mp,
+    each gate sigmoid(z_f) from its pre-activation rebuilt in mp (exact where the float64 gate
+    rounds to 1 or underflows to 0)."""
     cfg = trace.config
-    T = trace.seq_len
-    logs = _log10(
-        mpa(np.concatenate([trace.gates["f"][:, layer, d] for layer in range(cfg.num_layers)], 1))
-    )
+    T, L, H = trace.seq_len, cfg.num_layers, cfg.hidden_size
+    logs = np.empty((T, L * H), dtype=object)
+    for t in range(T):
+        prev = t - 1 if d == 0 else t + 1
+        for layer in range(L):
+            w = weights(trace, layer, d)
+            below = trace.inputs[t] if layer == 0 else trace.h[t, layer - 1].reshape(-1)
+            h_prev = mpa(trace.h[prev, layer, d] if 0 <= prev < T else np.zeros(H))
+            z = w["weight_ih"].dot(mpa(below)) + w["bias_ih"] + w["weight_hh"].dot(h_prev)
+            z_f = (z + w["bias_hh"])[H : 2 * H]  # torch's gate order i f g o
+            logs[t, layer * H : (layer + 1) * H] = _log10(sig(z_f))
     order = list(range(T)) if d == 0 else list(range(T - 1, -1, -1))
     out = np.full(T, np.nan)
     acc = np.zeros(logs.shape[1], dtype=object) * mp.mpf(0)
