@@ -74,7 +74,8 @@ def plan_from(args: argparse.Namespace) -> Plan:
             f"{args.workers} ports), got {args.port}."
         )
     for flag, value in (("--host", args.host), ("--worker-host", args.worker_host)):
-        if not value.strip() or any(ch.isspace() for ch in value):
+        # '#' would start a comment in haproxy.cfg and cut the port off the bind line
+        if not value.strip() or any(ch.isspace() for ch in value) or "#" in value:
             raise RnnvizError(f"{flag} {value!r} is not an address (e.g. 127.0.0.1 or 0.0.0.0).")
     remote = [haproxy.parse_backend(text, i) for i, text in enumerate(args.backend, start=1)]
     if args.no_balancer and remote:

@@ -91,6 +91,8 @@ def run_cli(*args: str) -> tuple[int, str]:
         (["--backend", "nowhere"], "--backend 'nowhere' is not HOST:PORT"),
         (["--no-balancer", "--backend", "h:1"], "--backend needs the balancer"),
         (["--host", " "], "--host ' ' is not an address"),
+        (["--host", "0.0.0.0#x"], "--host '0.0.0.0#x' is not an address"),  # a comment in the cfg
+        (["--worker-host", "127.0.0.1#"], "--worker-host '127.0.0.1#' is not an address"),
         (["--haproxy", "/nonexistent/haproxy"], "apt-get install -y haproxy"),
     ],
 )
