@@ -13,7 +13,8 @@ MAX_TEXT_BYTES = 10 * 1024 * 1024  # 10 MB: far past the 10,000-token default, s
 
 
 def read_text_file(path: str, cap: int = MAX_TEXT_BYTES) -> str:
-    """The UTF-8 text of `path` ('-': stdin), or RnnvizError naming --text-file and the reason."""
+    """The UTF-8 text of `path` ('-': stdin), a leading BOM dropped, or RnnvizError naming
+    --text-file and the reason."""
     if path == "-":
         return _decode(_read_stdin(cap), "stdin", cap)
     try:
@@ -69,7 +70,7 @@ def _decode(data: bytes, where: str, cap: int) -> str:
     if len(data) > cap:
         raise RnnvizError(_too_big(where, cap))
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8-sig")  # Notepad's BOM is no character of the text
     except UnicodeDecodeError:
         raise RnnvizError(f"--text-file: {where} is not UTF-8 text.") from None
 
