@@ -108,7 +108,9 @@ def embed(tokens: Sequence[str], size: int, seed: int = 0) -> np.ndarray:
     """x_t for each token: a standard-normal vector drawn from the token's own seed. (T, D)"""
     checks.whole_number("size", size, 1, MAX_INPUT_SIZE)
     checks.whole_number("seed", seed, 0, MAX_SEED)
-    if isinstance(tokens, str | bytes) or not all(isinstance(t, str) for t in tokens):
+    # a list, tuple or array, read twice below: a generator would be used up by the check
+    listed = isinstance(tokens, Sequence | np.ndarray) and not isinstance(tokens, str | bytes)
+    if not listed or not all(isinstance(t, str) for t in tokens):
         raise RnnvizError("tokens: give a list of strings, e.g. ['John', 'lives'].")
     return _embed(tokens, size, seed)
 

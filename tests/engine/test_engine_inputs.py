@@ -193,3 +193,10 @@ def test_patterns_attach_the_documented_loss(pattern):
         assert np.isfinite(trace.flow()["log10_grad_c"]).all()  # the decoder reads c_T too
     again = rnnviz.unroll("John lives in Salt Lake City", cell="lstm", pattern=pattern, seed=2)
     assert again.loss == trace.loss  # deterministic default targets
+
+
+@pytest.mark.parametrize("tokens", [None, 3, "ab", b"ab", ["a", 1], (t for t in ["a", "b"])])
+def test_embed_takes_a_list_of_strings_and_refuses_the_rest_by_name(tokens):
+    """None was a TypeError; a generator was used up by the type check and gave 0 rows."""
+    with pytest.raises(RnnvizError, match="tokens: give a list of strings"):
+        rnnviz.embed(tokens, 3)
