@@ -11,6 +11,9 @@ from rnnviz.errors import RnnvizError
 
 def shown(value) -> str:
     """A short, safe rendering of a bad value for a message (its type too when it is no number)."""
+    if isinstance(value, int) and abs(value).bit_length() > 200:  # repr(10**5000) raises
+        digits = int(abs(value).bit_length() * 0.30103)  # log10(2): digits to within one
+        return f"{'a negative int' if value < 0 else 'an int'} of about {digits} digits"
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - a value whose repr fails is still named by its type
@@ -32,7 +35,14 @@ def whole_number(name: str, value, low: int, high: int) -> None:
     if isinstance(value, bools) or not isinstance(value, ints):
         raise RnnvizError(f"{name} must be a whole number, got {shown(value)}.")
     if not low <= value <= high:
-        raise RnnvizError(f"{name} must be between {low} and {high}, got {value}.")
+        raise RnnvizError(f"{name} must be between {low} and {high}, got {shown(int(value))}.")
+
+
+def true_or_false(name: str, value) -> None:
+    """A switch: True or False (numpy's bool too), never a truthy string like "no" or 1."""
+    bools, _, _ = _scalar_types()
+    if not isinstance(value, bools):
+        raise RnnvizError(f"{name} must be True or False, got {shown(value)}.")
 
 
 def elman_only_activation(cell: str, activation: str) -> None:

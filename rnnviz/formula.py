@@ -16,9 +16,13 @@ from __future__ import annotations
 import numbers
 import re
 
+from rnnviz import checks
 from rnnviz.errors import RnnvizError
 
 FORMATS = ("text", "latex")
+# The largest time step written: the most tokens an unroll reads (UnrollConfig's max_tokens, at
+# most 10**7), so every step of any trace has its formula and a huge t is refused with a message.
+MAX_STEP = 10**7
 FULL_DEPTH = 12  # formulas up to this depth are written out in full
 KEEP = 3  # applications kept at each end of an abbreviated formula
 _SYMBOL = re.compile(r"^([A-Za-z])('*)_(\w+)$")  # "s_0", "s'_0", "h_12"
@@ -45,7 +49,7 @@ def nested_formula(t: int, fmt: str = "text", *, s0: str = "s_0") -> str:
     text:  "s_3 = R(R(R(s_0, x_1), x_2), x_3)"
     latex: r"\\mathbf{s}_3 = R(R(R(\\mathbf{s}_0, \\mathbf{x}_1), \\mathbf{x}_2), \\mathbf{x}_3)"
 
-    t = 0 gives just the initial state ("s_0"). `s0` names the initial state (text form, e.g.
+    t = 0 gives just the initial state ("s_0"); t is at most MAX_STEP. `s0` names the initial state (text form, e.g.
     "s'_0" for a decoder); depths above FULL_DEPTH are abbreviated as the module docstring says.
     """
     t = _check_step(t)
@@ -64,7 +68,7 @@ def recurrence_lines(t: int, fmt: str = "text", *, s0: str = "s_0") -> list[str]
     ...
 
     One line per step k = 1..t; above FULL_DEPTH steps the first KEEP lines, a line holding only an
-    ellipsis, and the last KEEP lines. t = 0 gives no lines.
+    ellipsis, and the last KEEP lines. t = 0 gives no lines; t is at most MAX_STEP.
     """
     t = _check_step(t)
     _check_format(fmt)
@@ -77,8 +81,10 @@ def recurrence_lines(t: int, fmt: str = "text", *, s0: str = "s_0") -> list[str]
 
 
 def output_formula(t: int, fmt: str = "text") -> str:
-    """The output at step t: "y_t = O(s_t)", e.g. output_formula(3) == "y_3 = O(s_3)"."""
-    t = _check_step(t)
+    """The output at step t: "y_t = O(s_t)", e.g. output_formula(3) == "y_3 = O(s_3)".
+
+    Outputs exist from t = 1 (y_1 reads s_1; s_0 has no output) to t = MAX_STEP."""
+    t = _check_step(t, first=1)
     _check_format(fmt)
     return f"{_symbol(f'y_{t}', fmt)} = O({_symbol(f's_{t}', fmt)})"
 
@@ -120,20 +126,31 @@ def _symbol(name: str, fmt: str) -> str:
     return rf"\mathbf{{{letter}}}{primes}_{sub}"
 
 
-def _check_step(t) -> int:
+def _check_step(t, first: int = 0) -> int:
     if isinstance(t, bool) or not isinstance(t, numbers.Integral):
-        raise RnnvizError(f"The time step t must be a whole number, got {t!r}.")
-    if t < 0:
-        raise RnnvizError(f"The time step t must be 0 or more (s_0 is the initial state), got {t}.")
+        raise RnnvizError(f"The time step t must be a whole number, got {checks.shown(t)}.")
+    if first == 0 and t < 0:
+        raise RnnvizError(
+            f"The time step t must be 0 or more (s_0 is the initial state), got {checks.shown(t)}."
+        )
+    if first == 1 and t < 1:
+        raise RnnvizError(
+            f"The time step t of an output must be 1 or more (y_1 = O(s_1) is the first; s_0 has "
+            f"no output), got {checks.shown(t)}."
+        )
+    if t > MAX_STEP:
+        raise RnnvizError(
+            f"The time step t must be at most {MAX_STEP:,} (the most tokens an unroll reads), "
+            f"got {checks.shown(t)}."
+        )
     return int(t)
 
 
 def _check_format(fmt) -> None:
-    if fmt not in FORMATS:
-        raise RnnvizError(f"Unknown formula format {fmt!r}: choose one of {', '.join(FORMATS)}.")
+    checks.choice("formula format", fmt, FORMATS)
 
 
 def _check_s0(s0) -> str:
     if not isinstance(s0, str) or not s0.strip():
-        raise RnnvizError(f"s0 must name the initial state, e.g. 's_0'; got {s0!r}.")
+        raise RnnvizError(f"s0 must name the initial state, e.g. 's_0'; got {checks.shown(s0)}.")
     return s0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz import blas
+from rnnviz import blas, checks
 from rnnviz.errors import RnnvizError
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
 
@@ -25,7 +25,7 @@ def direction_index(trace, direction) -> int:
         index = -1
     if index not in range(trace.num_directions):
         allowed = " or ".join(repr(name) for name in names)
-        raise RnnvizError(f"direction must be {allowed}, got {direction!r}.")
+        raise RnnvizError(f"direction must be {allowed}, got {checks.shown(direction)}.")
     return index
 
 

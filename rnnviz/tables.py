@@ -292,13 +292,16 @@ def regex_feature(pattern) -> re.Pattern:
 def _unit_activations(trace: Trace, layer: int, direction: str, part: str) -> np.ndarray:
     L, K = trace.config.num_layers, trace.num_directions
     if isinstance(layer, bool) or not isinstance(layer, int | np.integer) or not 1 <= layer <= L:
-        raise RnnvizError(f"layer must be in 1..{L}, got {layer!r}.")
-    if direction not in DIRECTION_NAMES[:K]:
+        raise RnnvizError(f"layer must be in 1..{L}, got {checks.shown(layer)}.")
+    # Checked as strings first: `in` on an array compares element-wise (and ["forward"] passed).
+    if not isinstance(direction, str) or direction not in DIRECTION_NAMES[:K]:
         raise RnnvizError(
-            f"direction must be one of {', '.join(DIRECTION_NAMES[:K])}, got {direction!r}."
+            f"direction must be one of {', '.join(DIRECTION_NAMES[:K])}, "
+            f"got {checks.shown(direction)}."
         )
-    if part not in ("h", "c") or (part == "c" and trace.c is None):
+    parts = ("h", "c") if trace.c is not None else ("h",)
+    if not isinstance(part, str) or part not in parts:
         allowed = "h or c" if trace.c is not None else "h (only the LSTM has c)"
-        raise RnnvizError(f"part must be {allowed}, got {part!r}.")
+        raise RnnvizError(f"part must be {allowed}, got {checks.shown(part)}.")
     values = trace.h if part == "h" else trace.c
     return values[:, layer - 1, DIRECTION_NAMES.index(direction)]

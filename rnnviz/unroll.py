@@ -107,12 +107,13 @@ def _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn) ->
         )
     merged = {**base.to_dict(), **given, **fields}
     if state_dict is not None:
-        UnrollConfig(**merged).validate()  # the options as given (types, ranges) before comparing
         shape = infer_config(state_dict)
         shape.pop("bias")
-        _check_weights_options(merged, {**given, **fields}, shape)
         if shape["cell"] == "elman" and rnn is not None and "activation" not in fields:
             merged["activation"] = "relu" if rnn.nonlinearity == "relu" else "tanh"
+        # each option as given (its type and range, for the weights' cell) before comparing
+        UnrollConfig(**{**merged, "cell": shape["cell"]}).validate()
+        _check_weights_options(merged, {**given, **fields}, shape)
         merged.update(shape)
     return UnrollConfig(**merged).validate()
 

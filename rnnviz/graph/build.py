@@ -16,6 +16,7 @@ import numbers
 
 import networkx as nx
 
+from rnnviz import checks
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.graph.decoder import add_decoder
@@ -87,9 +88,9 @@ def window_graph(graph: nx.DiGraph, center_t: int, radius: int) -> nx.DiGraph:
     The backward direction's s_0 counts as step T + 1 (where it is drawn). Node order is kept."""
     for name, value in (("center_t", center_t), ("radius", radius)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise RnnvizError(f"{name} must be a whole number, got {value!r}.")
+            raise RnnvizError(f"{name} must be a whole number, got {checks.shown(value)}.")
     if radius < 0:
-        raise RnnvizError(f"radius must be 0 or more, got {radius}.")
+        raise RnnvizError(f"radius must be 0 or more, got {checks.shown(radius)}.")
     after_last = (graph.graph.get("seq_len") or 0) + 1
     low, high = center_t - radius, center_t + radius
     keep = []
@@ -159,5 +160,4 @@ def _graph_attrs(cfg: UnrollConfig, level: str, *, rolled: bool, trace: Trace | 
 
 
 def _check_level(level) -> None:
-    if level not in LEVELS:
-        raise RnnvizError(f"Unknown graph level {level!r}: choose one of {', '.join(LEVELS)}.")
+    checks.choice("graph level", level, LEVELS)

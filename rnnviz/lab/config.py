@@ -7,7 +7,8 @@ for importing torch; the task's sizes come from the torch-free specs.py.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, replace
+import sys
+from dataclasses import asdict, dataclass, fields, replace
 
 from rnnviz import checks
 from rnnviz.config import MAX_HIDDEN_SIZE, MAX_SCALE, MAX_SEED
@@ -59,12 +60,27 @@ class TrainConfig:
     # on a shared CPU extra threads only spin. Set for the run, restored after each chunk.
     threads: int = 1
 
+    def __post_init__(self) -> None:
+        # numpy scalars (an np.int64 seed from a sweep, an np.float64 lr) become plain Python
+        # numbers, as UnrollConfig does: the config prints as JSON and equals one built from ints.
+        np = sys.modules.get("numpy")
+        if np is None:  # numpy not imported (rnnviz lab --help): no value can be a numpy scalar
+            return
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, np.bool_):
+                object.__setattr__(self, f.name, bool(value))
+            elif isinstance(value, np.integer):
+                object.__setattr__(self, f.name, int(value))
+            elif isinstance(value, np.floating):
+                object.__setattr__(self, f.name, float(value))
+
     def validate(self) -> TrainConfig:
         _int_in("seed", self.seed, 0, MAX_SEED)  # the range UnrollConfig takes
         spec = task_spec(self.task, self.lag, self.seed)
-        _choice("cell", self.cell, CELLS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("activation", self.activation, ("tanh", "relu"))
+        checks.choice("cell", self.cell, CELLS)
+        checks.choice("optimizer", self.optimizer, OPTIMIZERS)
+        checks.choice("activation", self.activation, ("tanh", "relu"))
         checks.elman_only_activation(self.cell, self.activation)
         _int_in("hidden_size", self.hidden_size, 1, MAX_HIDDEN_SIZE)
         _int_in("batch_size", self.batch_size, 1, MAX_BATCH_SIZE)
@@ -82,6 +98,7 @@ class TrainConfig:
             _finite_in("sigma_max", self.sigma_max, 0.0, MAX_SCALE)
         if self.forget_bias is not None:
             _finite_in("forget_bias", self.forget_bias, -20.0, 20.0)
+        checks.true_or_false("stop_when_solved", self.stop_when_solved)
         _check_first_step_fits(self, spec.seq_len, spec.input_size)
         return self
 
@@ -129,23 +146,35 @@ def _check_first_step_fits(config: TrainConfig, seq_len: int, input_size: int) -
         )
 
 
-def _choice(name: str, value, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise RnnvizError(f"Unknown {name} {value!r}: choose one of {', '.join(allowed)}.")
+# The engine's checks (rnnviz.checks: no bool, no array, numpy scalars, huge ints) in the Lab's
+# words, which the CLI and the page show ("lr must be a positive number").
 
 
 def _int_in(name: str, value, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise RnnvizError(f"{name} must be a whole number between {low} and {high}, got {value!r}.")
+    try:
+        checks.whole_number(name, value, low, high)
+    except RnnvizError:
+        shown = checks.shown(value)
+        raise RnnvizError(
+            f"{name} must be a whole number between {low} and {high}, got {shown}."
+        ) from None
 
 
 def _positive(name: str, value) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value <= 0:
-        raise RnnvizError(f"{name} must be a positive number, got {value!r}.")
+    try:
+        checks.number_in(name, value, -math.inf, math.inf)  # a finite number (10**400 is not)
+        ok = value > 0
+    except RnnvizError:
+        ok = False
+    if not ok:
+        raise RnnvizError(f"{name} must be a positive number, got {checks.shown(value)}.")
 
 
 def _finite_in(name: str, value, low: float, high: float) -> None:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not low <= value <= high:
-        raise RnnvizError(f"{name} must be a number between {low:g} and {high:g}, got {value!r}.")
+    try:
+        checks.number_in(name, value, low, high)
+    except RnnvizError:
+        shown = checks.shown(value)
+        raise RnnvizError(
+            f"{name} must be a number between {low:g} and {high:g}, got {shown}."
+        ) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 from dataclasses import dataclass
 
+from rnnviz import checks
 from rnnviz.errors import RnnvizError
 
 TASKS = ("adding", "copy", "sentence")
@@ -62,16 +63,16 @@ class TaskSpec:
 
 def task_spec(name: str, lag: int, seed: int = 0) -> TaskSpec:
     """The spec of a task at a lag; raises RnnvizError naming the bad value."""
-    if name not in TASKS:
-        raise RnnvizError(f"Unknown task {name!r}: choose one of {', '.join(TASKS)}.")
+    checks.choice("task", name, TASKS)  # a string first: an array's `in` is element-wise
     if isinstance(lag, bool) or not isinstance(lag, numbers.Integral):
-        raise RnnvizError(f"lag must be a whole number, got {lag!r}.")
+        raise RnnvizError(f"lag must be a whole number, got {checks.shown(lag)}.")
     if not MIN_LAG[name] <= lag <= MAX_LAG:
         raise RnnvizError(
-            f"lag for {name} must be between {MIN_LAG[name]} and {MAX_LAG}, got {lag}."
+            f"lag for {name} must be between {MIN_LAG[name]} and {MAX_LAG}, "
+            f"got {checks.shown(int(lag))}."
         )
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
-        raise RnnvizError(f"seed must be a whole number >= 0, got {seed!r}.")
+        raise RnnvizError(f"seed must be a whole number >= 0, got {checks.shown(seed)}.")
     lag, seed = int(lag), int(seed)
     if name == "adding":
         return TaskSpec(name, lag, lag, 2, 1, "regression", ADDING_BASELINE_MSE, 0.01, seed)

@@ -18,12 +18,15 @@ import pandas as pd
 import torch
 from torch import nn
 
+from rnnviz import checks
+from rnnviz.errors import RnnvizError
 from rnnviz.lab.config import CELLS, OPTIMIZERS, TrainConfig  # noqa: F401 (the pages import them here)
 from rnnviz.lab.model import LabModel, build_model
 from rnnviz.lab.record import log10_grad_over_time
 from rnnviz.lab.tasks import TaskSpec, sample_batch, task_spec
 
 ProgressCallback = Callable[[int, dict], bool]
+MAX_CHUNK_SECONDS = 7 * 24 * 3600.0  # the longest chunk one advance() call may train (a week)
 
 
 @dataclass
@@ -82,6 +85,7 @@ class Trainer:
     """A run that can be advanced in chunks (`advance`) and stopped between them."""
 
     def __init__(self, config: TrainConfig) -> None:
+        _check_config(config)
         self.config = config.validate()
         self.spec = task_spec(config.task, config.lag, config.seed)
         self.model = build_model(config.cell, self.spec, config.hidden_size, config.seed,
@@ -115,6 +119,8 @@ class Trainer:
 
     def advance(self, seconds: float, on_progress: ProgressCallback | None = None) -> None:
         """Train for about `seconds` (or until done); `on_progress(step, metrics)` False stops."""
+        checks.number_in("seconds", seconds, 0.0, MAX_CHUNK_SECONDS)
+        _check_callback(on_progress)
         with torch_threads(self.config.threads):
             self._advance(seconds, on_progress)
 
@@ -247,10 +253,28 @@ def torch_threads(threads: int):
 
 def train(config: TrainConfig, on_progress: ProgressCallback | None = None) -> TrainResult:
     """Run to the end (solved, budget, max_steps, stopped by the callback, or diverged)."""
+    _check_config(config)
+    _check_callback(on_progress)  # before training starts, not at the first evaluation
     trainer = Trainer(config)
     while not trainer.done:
         trainer.advance(1.0, on_progress)
     return trainer.result()
+
+
+def _check_config(config) -> None:
+    if not isinstance(config, TrainConfig):
+        raise RnnvizError(
+            "config: give a TrainConfig (rnnviz.lab.TrainConfig(task='adding', ...)), got "
+            f"{checks.shown(config)}."
+        )
+
+
+def _check_callback(on_progress) -> None:
+    if on_progress is not None and not callable(on_progress):
+        raise RnnvizError(
+            "on_progress must be a function on_progress(step, metrics) (return False to stop) "
+            f"or None, got {checks.shown(on_progress)}."
+        )
 
 
 def _round(value: float) -> float | None:

@@ -6,6 +6,7 @@ option that contradicts it is refused with a message instead of being silently o
 
 from __future__ import annotations
 
+from rnnviz import checks
 from rnnviz.config import UnrollConfig
 from rnnviz.errors import RnnvizError
 from rnnviz.zoo.loading import ZooModel, load
@@ -24,7 +25,9 @@ def model_config(
     elif isinstance(model, str):
         zoo = load(model)
     else:
-        raise RnnvizError(f"model must be a zoo model's name (rnnviz.zoo.names()), got {model!r}.")
+        raise RnnvizError(
+            f"model must be a zoo model's name (rnnviz.zoo.names()), got {checks.shown(model)}."
+        )
     if has_weights:
         raise RnnvizError(
             f"model={zoo.name!r} brings its own weights: drop state_dict= / rnn=, or drop model=."
@@ -45,14 +48,18 @@ def model_config(
             raise RnnvizError("config must be an rnnviz.UnrollConfig.")
         defaults = UnrollConfig().to_dict()
         asked = {
-            **{k: v for k, v in config.to_dict().items() if v != defaults[k]},
+            **{k: v for k, v in config.to_dict().items() if _differs(v, defaults[k])},
             **asked,
         }
     conflicts = sorted(
-        k for k, v in asked.items() if k not in FREE_OPTIONS and k in implied and v != implied[k]
+        k
+        for k, v in asked.items()
+        if k not in FREE_OPTIONS and k in implied and _differs(v, implied[k])
     )
     if conflicts:
-        shown = ", ".join(f"{k}={asked[k]!r} (the model has {implied[k]!r})" for k in conflicts)
+        shown = ", ".join(
+            f"{k}={checks.shown(asked[k])} (the model has {implied[k]!r})" for k in conflicts
+        )
         raise RnnvizError(
             f"model={zoo.name!r} fixes its own shape and pattern: drop {shown}; only "
             f"{', '.join(FREE_OPTIONS)} may be set with model=."
@@ -65,3 +72,12 @@ def model_config(
         return zoo, UnrollConfig(**merged).validate()
     except TypeError as exc:
         raise RnnvizError(f"Bad option: {exc}") from exc
+
+
+def _differs(value, implied) -> bool:
+    """value != implied as one answer: an array (hidden_size=np.array([1, 2])) compares
+    element-wise, and any value that does not compare to a plain one is a conflict."""
+    try:
+        return bool(value != implied)
+    except (TypeError, ValueError):
+        return True

@@ -96,13 +96,18 @@ def word_features(tokens, tags=None) -> dict[str, np.ndarray]:
     """Per token: person / place / name (from tags: PER, LOC, with or without B-/I-) and capitalised."""
     out = {"capitalised": np.array([float(t[:1].isupper()) for t in tokens])}
     if tags is not None:
-        if isinstance(tags, str) or not hasattr(tags, "__len__") or len(tags) != len(tokens):
+        try:
+            count = -1 if isinstance(tags, str) else len(tags)
+        except TypeError:  # no length (a generator, a number, a 0-d array)
+            count = -1
+        if count != len(tokens):
             raise RnnvizError(f"tags: a list with one tag per token ({len(tokens)}).")
-        odd = next((tag for tag in tags if not isinstance(tag, str)), None)
-        if odd is not None:
+        # The first tag that is no string, if any (None itself is one: [None] * T was accepted).
+        odd = [tag for tag in tags if not isinstance(tag, str)][:1]
+        if odd:
             raise RnnvizError(
                 "tags: strings in the CoNLL style (O, PER, LOC, B-PER, I-LOC, ...), got "
-                f"{checks.shown(odd)}."
+                f"{checks.shown(odd[0])}."
             )
         kind = [tag.split("-")[-1].upper() for tag in tags]
         out["person"] = np.array([float(k == "PER") for k in kind])
