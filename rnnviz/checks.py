@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import fields
 
 from rnnviz.errors import RnnvizError
 
@@ -77,3 +78,19 @@ def _scalar_types() -> tuple[tuple[type, ...], tuple[type, ...], tuple[type, ...
     if np is None:
         return (bool,), (int,), (float,)
     return (bool, np.bool_), (int, np.integer), (float, np.floating)
+
+
+def plain_numbers(config) -> None:
+    """A frozen dataclass's numpy scalars (np.int64 seeds, np.float64 scales) made plain Python
+    numbers in place, so the config prints as JSON and equals one built from ints and floats."""
+    np = sys.modules.get("numpy")
+    if np is None:  # numpy not imported (rnnviz --help): no value can be a numpy scalar
+        return
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if isinstance(value, np.bool_):
+            object.__setattr__(config, f.name, bool(value))
+        elif isinstance(value, np.integer):
+            object.__setattr__(config, f.name, int(value))
+        elif isinstance(value, np.floating):
+            object.__setattr__(config, f.name, float(value))

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 
 from rnnviz import checks, names
 from rnnviz.errors import RnnvizError
@@ -53,19 +52,7 @@ class UnrollConfig:
     max_seconds: float = DEFAULT_MAX_SECONDS  # runs estimated to take longer are refused
 
     def __post_init__(self) -> None:
-        # numpy scalars (np.int64 seeds, np.float64 scales) become plain Python numbers, so the
-        # config prints as JSON and compares equal to one built from ints and floats.
-        np = sys.modules.get("numpy")
-        if np is None:  # numpy not imported (rnnviz --help): no value can be a numpy scalar
-            return
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.bool_):
-                object.__setattr__(self, f.name, bool(value))
-            elif isinstance(value, np.integer):
-                object.__setattr__(self, f.name, int(value))
-            elif isinstance(value, np.floating):
-                object.__setattr__(self, f.name, float(value))
+        checks.plain_numbers(self)  # np.int64 seeds etc.: plain numbers, as JSON and == expect
 
     @property
     def num_directions(self) -> int:

@@ -7,8 +7,7 @@ for importing torch; the task's sizes come from the torch-free specs.py.
 from __future__ import annotations
 
 import math
-import sys
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, replace
 
 from rnnviz import checks
 from rnnviz.config import MAX_HIDDEN_SIZE, MAX_SCALE, MAX_SEED
@@ -61,19 +60,7 @@ class TrainConfig:
     threads: int = 1
 
     def __post_init__(self) -> None:
-        # numpy scalars (an np.int64 seed from a sweep, an np.float64 lr) become plain Python
-        # numbers, as UnrollConfig does: the config prints as JSON and equals one built from ints.
-        np = sys.modules.get("numpy")
-        if np is None:  # numpy not imported (rnnviz lab --help): no value can be a numpy scalar
-            return
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, np.bool_):
-                object.__setattr__(self, f.name, bool(value))
-            elif isinstance(value, np.integer):
-                object.__setattr__(self, f.name, int(value))
-            elif isinstance(value, np.floating):
-                object.__setattr__(self, f.name, float(value))
+        checks.plain_numbers(self)  # np.int64 seeds etc.: plain numbers, as JSON and == expect
 
     def validate(self) -> TrainConfig:
         _int_in("seed", self.seed, 0, MAX_SEED)  # the range UnrollConfig takes
@@ -151,13 +138,10 @@ def _check_first_step_fits(config: TrainConfig, seq_len: int, input_size: int) -
 
 
 def _int_in(name: str, value, low: int, high: int) -> None:
-    try:
-        checks.whole_number(name, value, low, high)
-    except RnnvizError:
-        shown = checks.shown(value)
-        raise RnnvizError(
-            f"{name} must be a whole number between {low} and {high}, got {shown}."
-        ) from None
+    _reworded(
+        lambda: checks.whole_number(name, value, low, high),
+        f"{name} must be a whole number between {low} and {high}, got {checks.shown(value)}.",
+    )
 
 
 def _positive(name: str, value) -> None:
@@ -171,10 +155,15 @@ def _positive(name: str, value) -> None:
 
 
 def _finite_in(name: str, value, low: float, high: float) -> None:
+    _reworded(
+        lambda: checks.number_in(name, value, low, high),
+        f"{name} must be a number between {low:g} and {high:g}, got {checks.shown(value)}.",
+    )
+
+
+def _reworded(check, message: str) -> None:
+    """Run an engine check; if it refuses, refuse with the Lab's own message instead."""
     try:
-        checks.number_in(name, value, low, high)
+        check()
     except RnnvizError:
-        shown = checks.shown(value)
-        raise RnnvizError(
-            f"{name} must be a number between {low:g} and {high:g}, got {shown}."
-        ) from None
+        raise RnnvizError(message) from None
