@@ -23,6 +23,10 @@ SECONDS_PER_LAYER_STEP = 1e-4  # fixed cost of one layer's step, forward and bac
 SECONDS_PER_N3 = 1.2e-10  # per step and direction, times n³ while the transfer rows are full rank
 
 _GATES = {"elman": 1, "lstm": 4, "gru": 3}
+# The encoder-decoder's decoder: torch autograd steps of K*H units, ~0.6 ms (H = 32) to 1.5 ms
+# (H = 128) each on the dev box, 1,000 steps whatever the sentence's length.
+DECODER_SECONDS_PER_STEP = 1.5e-3
+DECODER_SECONDS_PER_UNIT2 = 1e-9  # times (K*H)^2: its matrix products per step
 
 
 def jacobian_size(cell: str, hidden_size: int, num_layers: int) -> int:
@@ -40,3 +44,8 @@ def estimate_seconds(
     directions = 2 if bidirectional else 1
     per_step = num_layers * SECONDS_PER_LAYER_STEP + SECONDS_PER_N3 * float(n) ** 3
     return directions * seq_len * per_step
+
+
+def estimate_decoder_seconds(units: int, steps: int) -> float:
+    """Rough seconds for an encoder-decoder's decoder of `units` (K*H) over `steps` targets."""
+    return steps * (DECODER_SECONDS_PER_STEP + DECODER_SECONDS_PER_UNIT2 * float(units) ** 2)

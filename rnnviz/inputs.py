@@ -133,7 +133,9 @@ def class_id(token: str, seed: int, num_classes: int, salt: str = "target") -> i
     return token_seed(f"{salt}\x1f{token}", seed, num_classes) % num_classes
 
 
-def prepare_inputs(source, config: UnrollConfig) -> tuple[tuple[str, ...], np.ndarray]:
+def prepare_inputs(
+    source, config: UnrollConfig, weights_given: bool = False
+) -> tuple[tuple[str, ...], np.ndarray]:
     """Accept text, a token list or a (T, D) array; return (tokens, inputs) or raise RnnvizError."""
     if isinstance(source, str):
         if not source.strip():
@@ -157,7 +159,7 @@ def prepare_inputs(source, config: UnrollConfig) -> tuple[tuple[str, ...], np.nd
                 )
         tokens = tuple(_SURROGATE.sub("\ufffd", t) for t in source)
         return tokens, _embed(tokens, config.input_size, config.seed)
-    inputs = _as_array(source, config)
+    inputs = _as_array(source, config, weights_given)
     if not np.isfinite(inputs).all():
         raise RnnvizError("The input array contains NaN or inf: give finite numbers.")
     return tuple(f"x{t}" for t in range(1, inputs.shape[0] + 1)), inputs
@@ -169,7 +171,7 @@ def _is_one_char(token: str) -> bool:
     return len(token) == 1 or _CHAR.fullmatch(token) is not None
 
 
-def _as_array(source, config: UnrollConfig) -> np.ndarray:
+def _as_array(source, config: UnrollConfig, weights_given: bool = False) -> np.ndarray:
     """A (T, D) float64 copy of an array-like input, its shape checked before anything is copied
     (a zero-stride view can declare billions of elements that no step may materialise)."""
     if isinstance(source, torch.Tensor):
@@ -190,9 +192,14 @@ def _as_array(source, config: UnrollConfig) -> np.ndarray:
     if source.shape[1] == 0:
         raise RnnvizError("The input array has no columns (D = 0): each step needs a number.")
     if source.shape[1] != config.input_size:
+        fix = (  # the weights fix input_size: naming another would contradict them
+            f"the weights you give read {config.input_size} numbers per step"
+            if weights_given
+            else f"pass input_size={source.shape[1]}"
+        )
         raise RnnvizError(
             f"The input array has D={source.shape[1]} columns but input_size is "
-            f"{config.input_size}: pass input_size={source.shape[1]}."
+            f"{config.input_size}: {fix}."
         )
     kind = source.dtype.kind
     if kind == "c":

@@ -230,7 +230,7 @@ def _final_vector(x: torch.Tensor, K: int) -> torch.Tensor:
 def _targets(given, count: int, config: UnrollConfig, default) -> list[int]:
     if given is None:
         return list(default())
-    values = _as_list(given, config)
+    values = target_list(given, config)
     if len(values) != count:
         raise RnnvizError(
             f"Expected {count} target(s) for the {config.pattern}, got {len(values)}."
@@ -247,7 +247,7 @@ def _targets(given, count: int, config: UnrollConfig, default) -> list[int]:
     return [int(v) for v in values]
 
 
-def _as_list(given, config: UnrollConfig) -> list:
+def target_list(given, config: UnrollConfig) -> list:
     """targets as a list: one class id, or any iterable of them (at most max_tokens)."""
     if isinstance(given, torch.Tensor) and (given.is_meta or given.layout != torch.strided):
         raise RnnvizError(  # a meta tensor has no values; a sparse one no plain order of them
@@ -280,7 +280,7 @@ def _encoder_goal(config: UnrollConfig, size: int) -> torch.Tensor:
 def _run_decoder(config, tokens, h0, c0, targets):
     """Teacher-forced decoder of the same cell, one layer of size K*H, generating the reversed input."""
     if targets is not None:
-        targets = _as_list(targets, config)  # once: a generator can be read only once
+        targets = target_list(targets, config)  # once: a generator can be read only once
     out_tokens = list(reversed(tokens)) if targets is None else [str(t) for t in targets]
     if not out_tokens:
         raise RnnvizError("The encoder-decoder needs at least one target token.")

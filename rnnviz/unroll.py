@@ -12,13 +12,13 @@ import torch
 from rnnviz import blas
 from rnnviz.cells import run_layer
 from rnnviz.config import GATE_NAMES, UnrollConfig
-from rnnviz.cost import estimate_seconds, jacobian_size
+from rnnviz.cost import estimate_decoder_seconds, estimate_seconds, jacobian_size
 from rnnviz.errors import NumericalWarning, RnnvizError
 from rnnviz.flow import Stack, backward_flow, cumulative_log10_forget
 from rnnviz.inputs import prepare_inputs
 from rnnviz.models import build_rnn, infer_config, layer_weights, load_rnn, rnn_entries
 from rnnviz.names import DIRECTIONS as DIRECTION_NAMES
-from rnnviz.patterns import attach_loss
+from rnnviz.patterns import attach_loss, target_list
 from rnnviz.trace import Trace
 
 # Refuse runs whose stored arrays alone would pass this many bytes (answered before allocating).
@@ -58,8 +58,12 @@ def unroll(
     if state_dict is not None:
         state_dict = rnn_entries(state_dict)  # a whole model's dict (lab --save): its RNN's part
     config = _resolve_config(config, cell, hidden_size, seed, fields, state_dict, rnn)
-    tokens, inputs = prepare_inputs(source, config)
-    _check_budget(len(tokens), config)
+    tokens, inputs = prepare_inputs(source, config, weights_given=state_dict is not None)
+    decoder_steps = 0
+    if config.pattern == "encoder-decoder":  # its decoder takes a step per target: counted too
+        targets = None if targets is None else target_list(targets, config)  # read once
+        decoder_steps = len(tokens) if targets is None else len(targets)
+    _check_budget(len(tokens), config, decoder_steps)
     module = build_rnn(config) if state_dict is None else load_rnn(state_dict, config)
     # One BLAS thread: the work is thousands of small products (rnnviz.blas says why).
     with np.errstate(over="ignore", invalid="ignore"), blas.one_thread():
@@ -139,7 +143,7 @@ def _check_weights_options(merged: dict, explicit: dict, shape: dict) -> None:
             )
 
 
-def _check_budget(seq_len: int, config: UnrollConfig) -> None:
+def _check_budget(seq_len: int, config: UnrollConfig, decoder_steps: int = 0) -> None:
     """Refuse, before anything is allocated, runs too big to store or too slow to wait for."""
     per_step = config.num_layers * config.num_directions * config.hidden_size * 12  # floats kept
     transfer = (config.num_layers * config.state_size) ** 2 * 4  # SVD work arrays
@@ -151,12 +155,13 @@ def _check_budget(seq_len: int, config: UnrollConfig) -> None:
         )
     seconds = estimate_seconds(
         config.cell, config.hidden_size, config.num_layers, config.bidirectional, seq_len
-    )
+    ) + estimate_decoder_seconds(config.num_directions * config.hidden_size, decoder_steps)
     if seconds > config.max_seconds:
         n = jacobian_size(config.cell, config.hidden_size, config.num_layers)
+        decoder = f", {decoder_steps:,} decoder steps" if decoder_steps else ""
         raise RnnvizError(
-            f"This run could take up to about {_duration(seconds)} ({seq_len:,} tokens, {n}×{n} "
-            f"step Jacobians{', both directions' if config.bidirectional else ''}), more than "
+            f"This run could take up to about {_duration(seconds)} ({seq_len:,} token{'s' * (seq_len != 1)}, {n}×{n} "
+            f"step Jacobians{', both directions' if config.bidirectional else ''}{decoder}), more than "
             f"max_seconds={config.max_seconds:g}: lower hidden_size, num_layers or the number of "
             "tokens, or raise max_seconds if you mean to wait."
         )

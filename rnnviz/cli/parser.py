@@ -66,6 +66,9 @@ class CliParser(argparse.ArgumentParser):
 
 def unrecognized(extras: list[str], flags: list[str]) -> str:
     """'unrecognized argument --hiden-size: did you mean --hidden-size?' (difflib, then prefixes)."""
+    if "--" in extras:  # argparse's end of options: what follows would be positional
+        rest = " ".join(extras[extras.index("--") + 1 :])
+        return f"unrecognized arguments after '--': {rest} (no command takes any: drop the '--')"
     for extra in extras:
         if not extra.startswith("-"):
             continue
@@ -103,6 +106,8 @@ def flag_names(message: str, flags: dict[str, str]) -> str:
         else:
             message = re.sub(rf"^(Unknown )?{field}\b", rf"\g<1>{flag}", message)
             message = re.sub(rf"(?<![\w.-]){field}=", f"{flag}=", message)
+            # in a list right after a flag: "lower --batch-size, --hidden-size or lag"
+            message = re.sub(rf"(--[\w-]+(?:, | or )){field}\b", rf"\g<1>{flag}", message)
     return message
 
 

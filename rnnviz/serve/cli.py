@@ -113,7 +113,9 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    from rnnviz.cli.parser import CliParser  # rnnviz serve's own: exact flags, one-line errors
+
+    parser = CliParser(
         prog="rnnviz serve", description="Serve the explorer to a class behind HAProxy."
     )
     add_arguments(parser)

@@ -49,6 +49,24 @@ def test_typos_and_abbreviations_are_refused_with_the_closest_name(capsys, argv,
     assert suggestion in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+def test_arguments_after_a_double_dash_are_named_not_mistaken_for_help(capsys):
+    """`-- --cell` made argparse's '--' the unknown word, and every flag starts with '--'."""
+    status, out, err = run_main(capsys, "trace", "--text", "a", "--", "--cell")
+    assert status == 2 and out == "" and err.count("\n") == 1
+    assert "after '--': --cell" in err and "did you mean" not in err
+
+
+def test_python_m_rnnviz_serve_parses_like_rnnviz_serve(capsys):
+    """The module's own entry point: exact flags (no --work for --workers), one-line errors."""
+    from rnnviz.serve.cli import main as serve_main
+
+    for argv, said in ((["--work", "1"], "did you mean --workers?"), (["--bogus"], "--bogus")):
+        with pytest.raises(SystemExit) as stop:
+            serve_main(argv)
+        err = capsys.readouterr().err
+        assert stop.value.code == 2 and said in err and err.count("\n") == 1
+
+
 def test_an_abbreviation_is_never_taken_for_the_flag(capsys):
     """allow_abbrev=False everywhere: `--hidden 8` must not silently run with --hidden-size 8."""
     parser = build_parser()

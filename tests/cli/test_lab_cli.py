@@ -70,7 +70,7 @@ def test_adding_reports_final_mse_in_text(capsys):
         (["--steps", "0"], "--steps must be a whole number between 1"),
         (
             ["--batch-size", "4096", "--hidden-size", "1024", "--lag", "1000"],
-            "lower --batch-size, --hidden-size or lag",
+            "lower --batch-size, --hidden-size or --lag",
         ),  # fmt: skip
         (["--save", "/no/such/folder/m.pt"], "does not exist"),
         (["--cell", "gru", "--activation", "relu"], "--activation='relu' applies to the Elman"),
@@ -96,7 +96,7 @@ def test_a_run_too_big_for_its_budget_is_refused_before_training(capsys):
 
     big = ["--batch-size", "256", "--hidden-size", "1024", "--lag", "200", "--budget-seconds"]
     assert main([*big, "1"]) == 2
-    assert "lower --batch-size, --hidden-size or lag" in capsys.readouterr().err
+    assert "lower --batch-size, --hidden-size or --lag" in capsys.readouterr().err
     TrainConfig(batch_size=256, hidden_size=1024, lag=200, budget_seconds=1000).validate()
 
 

@@ -284,6 +284,27 @@ def test_runs_that_would_take_minutes_are_refused_up_front_and_the_limit_moves()
         rnnviz.unroll("w " * 200, cell="lstm", hidden_size=256, max_seconds=0.01)
 
 
+def test_an_array_that_does_not_fit_given_weights_says_what_they_read():
+    """With weights given, 'pass input_size=5' was advice that is then refused (it contradicts
+    them); the message names what the weights take instead."""
+    with pytest.raises(RnnvizError, match="the weights you give read 4 numbers per step"):
+        rnnviz.unroll(np.zeros((3, 5)), state_dict=torch.nn.LSTM(4, 4).state_dict())
+    with pytest.raises(RnnvizError, match="pass input_size=5"):
+        rnnviz.unroll(np.zeros((3, 5)), cell="lstm")
+
+
+def test_the_decoders_steps_count_toward_max_seconds():
+    """One source token and 4,000 targets took ~2 s under max_seconds=0.001: the budget saw only
+    the encoder. A generator of targets is read once and still reaches the decoder."""
+    options = dict(cell="lstm", hidden_size=32, pattern="encoder-decoder", max_seconds=0.001)
+    with pytest.raises(RnnvizError, match=r"1 token, 64×64 .*4,000 decoder steps"):
+        rnnviz.unroll("a", targets=[0] * 4000, **options)
+    short = rnnviz.unroll(
+        "a b", cell="lstm", hidden_size=4, pattern="encoder-decoder", targets=(t for t in [1, 2, 3])
+    )
+    assert short.targets.tolist() == [1, 2, 3]
+
+
 def test_the_estimate_grows_with_every_size():
     base = estimate_seconds("lstm", 64, 1, False, 100)
     assert estimate_seconds("lstm", 128, 1, False, 100) > base
