@@ -233,6 +233,10 @@ def rank_units(
     from rnnviz.zoo.text_features import regex_mask
 
     values = _unit_activations(trace, layer, direction, part)  # (T, H)
+    if tags is not None and not isinstance(feature, str):  # they would be ignored
+        raise RnnvizError(
+            "tags: they feed the named features (e.g. 'person'), not a regex or numbers."
+        )
     if isinstance(feature, str):
         frame = unit_features_frame(trace, tags)
         names = [c for c in frame.columns if c not in ("t", "token")]

@@ -59,6 +59,10 @@ def count_nodes_edges(
     T = _positive("seq_len", seq_len)
     L = _positive("num_layers", num_layers)
     _check_choices(cell, level, pattern, bidirectional)
+    if target_len is not None and pattern != "encoder-decoder":  # it would be ignored
+        raise RnnvizError(
+            f"target_len applies to pattern='encoder-decoder' only (its decoder), not {pattern!r}."
+        )
     M = T if target_len is None else _positive("target_len", target_len)
     K = 2 if bidirectional else 1
     G, N, I = STEP_SHAPE[(level, cell)]

@@ -299,3 +299,16 @@ def test_a_direction_of_ten_to_the_5000_is_named_not_printed():
     trace = rnnviz.unroll("a b c", hidden_size=3)
     with pytest.raises(rnnviz.errors.RnnvizError, match="direction must be 'forward', got an int"):
         rnnviz.tables.decay_rate(trace, 10**5000)
+
+
+def test_arguments_that_would_be_ignored_are_refused():
+    """tags beside a numeric feature, target_len for a pattern without a decoder: both were
+    silently unused."""
+    from rnnviz.graph.count import count_nodes_edges
+
+    trace = rnnviz.unroll("John lives in Salt Lake City", cell="lstm", hidden_size=4)
+    with pytest.raises(RnnvizError, match="tags: they feed the named features"):
+        tables.rank_units(trace, [1, 0, 1, 0, 1, 0], tags=["PER", "O"])
+    with pytest.raises(RnnvizError, match="target_len applies to pattern='encoder-decoder'"):
+        count_nodes_edges(5, "lstm", target_len=3)
+    assert count_nodes_edges(5, "lstm", pattern="encoder-decoder", target_len=3)[0] > 0
