@@ -15,10 +15,12 @@ from rnnviz.config import MAX_INPUT_SIZE, MAX_SEED, UnrollConfig
 from rnnviz.errors import RnnvizError
 
 
-def _mark_class() -> str:
-    """The combining marks (Mn, Mc, Me) as the inside of a regex [...], from Python's own Unicode
-    tables, so the version matches `\\w`'s. Only planes 0, 1 and 14 hold marks: scanning those
-    and not all 1.1 million code points keeps the import quick (~20 ms)."""
+def _mark_classes() -> tuple[str, str]:
+    """The combining marks (Mn, Mc, Me) as the insides of two regex [...] classes, those in the
+    BMP and those above it, from Python's own Unicode tables, so the version matches `\\w`'s.
+    Two classes because re matches a BMP-only class by table lookup but one that also holds
+    characters above U+FFFF by trying its ~300 ranges in turn (Hindi took 2 s per 100,000
+    characters). Only planes 0, 1 and 14 hold marks: scanning those keeps the import ~20 ms."""
     marks = [
         cp
         for lo, hi in ((0, 0x20000), (0xE0000, 0xE1000))
@@ -28,9 +30,12 @@ def _mark_class() -> str:
     runs, start = [], 0
     for i in range(1, len(marks) + 1):
         if i == len(marks) or marks[i] != marks[i - 1] + 1:
-            runs.append(f"{chr(marks[start])}-{chr(marks[i - 1])}")
+            runs.append((marks[start], marks[i - 1]))
             start = i
-    return "".join(runs)
+    bmp = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in runs if hi <= 0xFFFF)
+    astral = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in runs if lo > 0xFFFF)
+    assert all(lo > 0xFFFF or hi <= 0xFFFF for lo, hi in runs)  # no run straddles U+FFFF
+    return bmp, astral
 
 
 # Words (letters/digits/underscore in any script, with inner apostrophes) or single other symbols.
@@ -39,9 +44,13 @@ _PLAIN_WORD = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
 # What `\w` leaves out but belongs to the character before it: combining marks (the vowel signs and
 # viramas of Indic and Thai scripts, NFD accents), ZWNJ, and ZWJ, which also takes the symbol after
 # it (👩‍💻 is one token; a letter after it continues the word through the \w* that follows).
-# The lookahead first: none of them is below U+0300, and it spares most characters the long class
-# (its non-BMP ranges are tried one by one): 3-4x faster on Latin and Devanagari text.
-_ATTACHED = rf"(?:(?=[^\x00-\u02ff])(?:[{_mark_class()}\u200c]|\u200d[^\w\s]?))"
+# The lookahead first: none of them is below U+0300, and it spares most characters the classes;
+# the marks above U+FFFF (their ranges tried one by one) only for characters up there.
+_BMP_MARKS, _ASTRAL_MARKS = _mark_classes()
+_ATTACHED = (
+    rf"(?:(?=[^\x00-\u02ff])(?:[{_BMP_MARKS}\u200c]|\u200d[^\w\s]?"
+    rf"|(?=[\U00010000-\U0010ffff])[{_ASTRAL_MARKS}]))"
+)
 # _PLAIN_WORD with the attached characters: letters after a mark continue the word ("नमस्ते").
 _WORD = re.compile(
     rf"\w+(?:{_ATTACHED}+\w*)*(?:['’]\w+(?:{_ATTACHED}+\w*)*)*"
