@@ -213,9 +213,9 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
 def _tiny_forget_log10(f: np.ndarray, z: np.ndarray) -> np.ndarray | None:
     """log10 f for every step when some f = sigmoid(z) is below 1e-300, else None. There the gate
     is subnormal or 0 in float64, but log10 sigmoid(z) = -log(1 + e^-z) / ln 10 is exact."""
-    tiny = f < 1e-300
-    if not tiny.any():
+    if f.min() >= 1e-300:  # the common case: no (T, H) temporaries
         return None
+    tiny = f < 1e-300
     with np.errstate(divide="ignore"):
         out = np.log10(f)
     out[tiny] = -np.logaddexp(0.0, -z[tiny]) / np.log(10.0)

@@ -293,11 +293,11 @@ def _saturation_problems(stacks: list[Stack]) -> list[str]:
     for stack in stacks:
         for run in stack.runs:
             for values, limit in _slope_inputs(stack.cell, stack.activation, run):
+                if max(values.max(), -values.min()) <= limit:  # the common case, no temporaries
+                    continue
                 size = np.abs(values)
-                steps = np.flatnonzero((size > limit).any(axis=1))
-                if steps.size:
-                    saturated.update(steps.tolist())
-                    top = max(top, float(size.max()))
+                saturated.update(np.flatnonzero((size > limit).any(axis=1)).tolist())
+                top = max(top, float(size.max()))
     if not saturated:
         return []
     return [
@@ -318,9 +318,9 @@ def _slope_inputs(cell: str, activation: str, run) -> list[tuple[np.ndarray, flo
     if z is None:  # already turned into the VJP's factors: nothing to read
         return []
     if cell == "lstm":  # i f o sigmoid, g tanh; h_t = o tanh(c_t)
-        sig = np.concatenate([z[:, : 2 * H], z[:, 3 * H :]], axis=1)
         return [
-            (sig, SIGMOID_SLOPE_LIMIT),
+            (z[:, : 2 * H], SIGMOID_SLOPE_LIMIT),
+            (z[:, 3 * H :], SIGMOID_SLOPE_LIMIT),
             (z[:, 2 * H : 3 * H], TANH_SLOPE_LIMIT),
             (run.c, TANH_SLOPE_LIMIT),
         ]
