@@ -49,8 +49,9 @@ def nested_formula(t: int, fmt: str = "text", *, s0: str = "s_0") -> str:
     text:  "s_3 = R(R(R(s_0, x_1), x_2), x_3)"
     latex: r"\\mathbf{s}_3 = R(R(R(\\mathbf{s}_0, \\mathbf{x}_1), \\mathbf{x}_2), \\mathbf{x}_3)"
 
-    t = 0 gives just the initial state ("s_0"); t is at most MAX_STEP. `s0` names the initial state (text form, e.g.
-    "s'_0" for a decoder); depths above FULL_DEPTH are abbreviated as the module docstring says.
+    t = 0 gives just the initial state ("s_0"); t is at most MAX_STEP. `s0` names the initial
+    state (text form, e.g. "s'_0" for a decoder); depths above FULL_DEPTH are abbreviated as the
+    module docstring says.
     """
     t = _check_step(t)
     _check_format(fmt)

@@ -158,10 +158,12 @@ def _check_budget(seq_len: int, config: UnrollConfig, decoder_steps: int = 0) ->
     ) + estimate_decoder_seconds(config.num_directions * config.hidden_size, decoder_steps)
     if seconds > config.max_seconds:
         n = jacobian_size(config.cell, config.hidden_size, config.num_layers)
+        tokens = f"{seq_len:,} token{'s' * (seq_len != 1)}"
+        both = ", both directions" if config.bidirectional else ""
         decoder = f", {decoder_steps:,} decoder steps" if decoder_steps else ""
         raise RnnvizError(
-            f"This run could take up to about {_duration(seconds)} ({seq_len:,} token{'s' * (seq_len != 1)}, {n}×{n} "
-            f"step Jacobians{', both directions' if config.bidirectional else ''}{decoder}), more than "
+            f"This run could take up to about {_duration(seconds)} ({tokens}, {n}×{n} step "
+            f"Jacobians{both}{decoder}), more than "
             f"max_seconds={config.max_seconds:g}: lower hidden_size, num_layers or the number of "
             "tokens, or raise max_seconds if you mean to wait."
         )
@@ -309,7 +311,8 @@ def _saturation_problems(stacks: list[Stack]) -> list[str]:
 
 
 def _slope_inputs(cell: str, activation: str, run) -> list[tuple[np.ndarray, float]]:
-    """(values, limit) pairs: what each of the cell's slopes is taken of, and where it underflows."""
+    """(values, limit) pairs: what each of the cell's slopes is taken of, and where it
+    underflows."""
     H = run.h.shape[1]
     if cell == "elman":
         limit = {"tanh": TANH_SLOPE_LIMIT, "sigmoid": SIGMOID_SLOPE_LIMIT}.get(activation)

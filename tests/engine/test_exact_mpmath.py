@@ -261,7 +261,8 @@ def test_a_block_that_dies_after_a_drop_is_minus_infinity_from_there_on(monkeypa
 def test_forget_products_are_exact_where_the_gates_round_to_1_or_underflow(bidirectional):
     """init_scale = 1e6: pre-activations of ±1e5 and more, so float64 forget gates are 1 or 0.
     The products come from log sigmoid(z_f), never NaN (0 at the last step). The gradients there
-    truly lie below 10^-30000, past float64's slopes: the trace says so (see the saturation test)."""
+    truly lie below 10^-30000, past float64's slopes: the trace says so (the saturation test in
+    test_engine_details.py)."""
     with pytest.warns(rnnviz.NumericalWarning, match="saturate"):
         trace = rnnviz.unroll(
             "a b c d",
