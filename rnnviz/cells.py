@@ -125,8 +125,8 @@ class LayerRun:
     gate_pre: np.ndarray | None = None
     _factors: dict | None = None  # the VJP's elementwise factors for all t, made on first use
     s: np.ndarray | None = None  # (T, 2H) LSTM [h | c]: h and c are its halves
-    # (T, H) LSTM log10 f_t, from the pre-activation where f_t is below 1e-300 (there log10 of the
-    # rounded or underflowed gate is off or -inf); None when every f_t is above: log10 f suffices
+    # (T, H) LSTM log10 f_t, from the pre-activation where f_t is below 1e-300 (there log10 of
+    # the subnormal or underflowed gate is off or -inf): the forget-product column reads it
     forget_log10: np.ndarray | None = None
     _folds: dict = field(default_factory=dict, repr=False)  # `span_vjps`' reused fold buffers
 
@@ -187,7 +187,7 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
             s=states,
             gates={name: gates[:, k * H : (k + 1) * H] for k, name in enumerate("ifgo")},
             gate_pre=zs,
-            forget_log10=_tiny_forget_log10(gates[:, H : 2 * H], zs[:, H : 2 * H]),
+            forget_log10=_forget_log10(gates[:, H : 2 * H], zs[:, H : 2 * H]),
         )
     hn_all = np.empty((T, H))
     gates = np.empty((T, 3 * H))  # every step's r z n, kept as the loop makes them
@@ -210,15 +210,14 @@ def run_layer(cell: str, w: dict, inputs: np.ndarray, reverse: bool, activation:
     return LayerRun(h=hs, h_prev=h_prev, gates=gates, hn=hn_all, gate_pre=zs)
 
 
-def _tiny_forget_log10(f: np.ndarray, z: np.ndarray) -> np.ndarray | None:
-    """log10 f for every step when some f = sigmoid(z) is below 1e-300, else None. There the gate
-    is subnormal or 0 in float64, but log10 sigmoid(z) = -log(1 + e^-z) / ln 10 is exact."""
-    if f.min() >= 1e-300:  # the common case: no (T, H) temporaries
-        return None
-    tiny = f < 1e-300
+def _forget_log10(f: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """log10 f for every step, f = sigmoid(z). Where f is below 1e-300 it is subnormal or 0 in
+    float64, but log10 sigmoid(z) = -log(1 + e^-z) / ln 10 is exact."""
     with np.errstate(divide="ignore"):
         out = np.log10(f)
-    out[tiny] = -np.logaddexp(0.0, -z[tiny]) / np.log(10.0)
+    if f.min() < 1e-300:  # rare: a mask and the exact form only then
+        tiny = f < 1e-300
+        out[tiny] = -np.logaddexp(0.0, -z[tiny]) / np.log(10.0)
     return out
 
 

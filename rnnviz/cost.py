@@ -23,8 +23,8 @@ SECONDS_PER_LAYER_STEP = 1e-4  # fixed cost of one layer's step, forward and bac
 SECONDS_PER_N3 = 1.2e-10  # per step and direction, times n³ while the transfer rows are full rank
 
 _GATES = {"elman": 1, "lstm": 4, "gru": 3}
-# The encoder-decoder's decoder: torch autograd steps of K*H units, ~0.6 ms (H = 32) to 1.5 ms
-# (H = 128) each on the dev box, 1,000 steps whatever the sentence's length.
+# The encoder-decoder's decoder: a torch autograd step of K*H units per target, ~0.6 ms (H = 32)
+# to 1.5 ms (H = 128) each on the dev box, however long the sentence it decodes.
 DECODER_SECONDS_PER_STEP = 1.5e-3
 DECODER_SECONDS_PER_UNIT2 = 1e-9  # times (K*H)^2: its matrix products per step
 

@@ -279,8 +279,7 @@ def _encoder_goal(config: UnrollConfig, size: int) -> torch.Tensor:
 
 def _run_decoder(config, tokens, h0, c0, targets):
     """Teacher-forced decoder of the same cell, one layer of size K*H, generating the reversed input."""
-    if targets is not None:
-        targets = target_list(targets, config)  # once: a generator can be read only once
+    # targets: None or the list `unroll` made of them (once: a generator can be read only once)
     out_tokens = list(reversed(tokens)) if targets is None else [str(t) for t in targets]
     if not out_tokens:
         raise RnnvizError("The encoder-decoder needs at least one target token.")

@@ -317,9 +317,7 @@ def _slope_inputs(cell: str, activation: str, run) -> list[tuple[np.ndarray, flo
     if cell == "elman":
         limit = {"tanh": TANH_SLOPE_LIMIT, "sigmoid": SIGMOID_SLOPE_LIMIT}.get(activation)
         return [] if limit is None else [(run.pre, limit)]
-    z = run.gate_pre
-    if z is None:  # already turned into the VJP's factors: nothing to read
-        return []
+    z = run.gate_pre  # read before vjp_factors turns an LSTM's into its slopes
     if cell == "lstm":  # i f o sigmoid, g tanh; h_t = o tanh(c_t)
         return [
             (z[:, : 2 * H], SIGMOID_SLOPE_LIMIT),
@@ -351,7 +349,7 @@ def _flow_frame(config, tokens, stacks: list[Stack], result) -> tuple[pd.DataFra
             frame[name] = columns[name]
         frame["log10_pascanu_bound"] = _pascanu(config, stack, lag)
         frame["log10_forget_product"] = (
-            cumulative_log10_forget(np.concatenate([_forget_log10(r) for r in stack.runs], 1), d)
+            cumulative_log10_forget(np.concatenate([r.forget_log10 for r in stack.runs], 1), d)
             if config.cell == "lstm"
             else np.nan
         )
@@ -359,14 +357,6 @@ def _flow_frame(config, tokens, stacks: list[Stack], result) -> tuple[pd.DataFra
         frame["log10_grad_c"] = columns["log10_grad_c"]
         frames.append(frame)
     return pd.concat(frames, ignore_index=True), per_layer
-
-
-def _forget_log10(run) -> np.ndarray:
-    """log10 f_t of an LSTM run (T, H): exact where the gate underflowed (`cells.LayerRun`)."""
-    if run.forget_log10 is not None:
-        return run.forget_log10
-    with np.errstate(divide="ignore"):  # a gate of exactly 0 in both senses: -inf
-        return np.log10(run.gates["f"])
 
 
 def _pascanu(config: UnrollConfig, stack: Stack, lag: np.ndarray) -> np.ndarray:
